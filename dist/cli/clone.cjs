@@ -2637,7 +2637,7 @@ var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path82 = require("path");
+    var path83 = require("path");
     var fs6 = require("node:fs");
     var retry = require_retry2();
     var onExit = require_signal_exit();
@@ -2648,7 +2648,7 @@ var require_lockfile = __commonJS({
     }
     function resolveCanonicalPath(file, options, callback) {
       if (!options.realpath) {
-        return callback(null, path82.resolve(file));
+        return callback(null, path83.resolve(file));
       }
       options.fs.realpath(file, callback);
     }
@@ -8043,7 +8043,7 @@ var require_helper = __commonJS({
   "node_modules/pgpass/lib/helper.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path82 = require("path");
+    var path83 = require("path");
     var Stream = require("stream").Stream;
     var split = require_split2();
     var util = require("util");
@@ -8082,7 +8082,7 @@ var require_helper = __commonJS({
     };
     module2.exports.getFileName = function(rawEnv) {
       var env = rawEnv || process.env;
-      var file = env.PGPASSFILE || (isWin ? path82.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path82.join(env.HOME || "./", ".pgpass"));
+      var file = env.PGPASSFILE || (isWin ? path83.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path83.join(env.HOME || "./", ".pgpass"));
       return file;
     };
     module2.exports.usePgPass = function(stats, fname) {
@@ -8215,7 +8215,7 @@ var require_lib = __commonJS({
   "node_modules/pgpass/lib/index.js"(exports2, module2) {
     "use strict";
     init_import_meta_url();
-    var path82 = require("path");
+    var path83 = require("path");
     var fs6 = require("fs");
     var helper = require_helper();
     module2.exports = function(connInfo, cb) {
@@ -11688,6 +11688,137 @@ var init_recoveryTarget = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/wal-check.ts
+async function refuseReplayOutside(bins, dataDir, what, archiveDir) {
+  const tablespaceMap = (await (0, import_promises39.readFile)(import_node_path38.default.join(dataDir, "tablespace_map"), "utf8").catch(() => "")).trim();
+  if (tablespaceMap) {
+    throw new SourceError(
+      `${what} has a tablespace_map listing ${tablespaceMap.split("\n").length} tablespace(s): recovery would link directories outside the data directory. dbclone images hold a single data directory; use a dump instead.`
+    );
+  }
+  const linked = await (0, import_promises39.readdir)(import_node_path38.default.join(dataDir, "pg_tblspc")).catch(() => []);
+  if (linked.length) {
+    throw new SourceError(
+      `${what} has ${linked.length} tablespace(s) in pg_tblspc, outside its data directory. dbclone images hold a single data directory; use a dump instead.`
+    );
+  }
+  const dirs = [...archiveDir ? [archiveDir] : [], import_node_path38.default.join(dataDir, "pg_wal")];
+  const found = [];
+  const waldump = (args, cwdDir) => tablespaceRecords(bins, ["--path", cwdDir, "--rmgr", "Tablespace", ...args]);
+  for (const dir of dirs) for (const segment of await segmentFiles(dir)) found.push(...await waldump([segment, segment], dir));
+  const entries = [...await controlEntries(bins, dataDir), ...await labelEntries(dataDir)];
+  const views = await (0, import_promises39.mkdtemp)(import_node_path38.default.join(import_node_os6.default.tmpdir(), "dbclone-walview-"));
+  try {
+    await giveToServerUser(views);
+    const histories = await timelineHistories(dirs);
+    for (const [timeline, begins] of histories) entries.push(...begins.filter((b) => b.timeline === timeline));
+    for (const target of /* @__PURE__ */ new Set([...histories.keys(), ...entries.map((e) => e.timeline)])) {
+      const view = import_node_path38.default.join(views, String(target));
+      await (0, import_promises39.mkdir)(view, { mode: 448 });
+      await giveToServerUser(view);
+      await linkReplayView(view, dirs, histories.get(target) ?? [{ timeline: target, lsn: "0/0" }]);
+      for (const e of entries) found.push(...await waldump(["--timeline", "1", "--start", e.lsn], view));
+    }
+  } finally {
+    await (0, import_promises39.rm)(views, { recursive: true, force: true });
+  }
+  if (found.length) {
+    throw new SourceError(
+      `${what}: its WAL holds a tablespace record at ${[...new Set(found)].slice(0, 3).join(", ")}; replaying it would create or remove directories outside the data directory, so nothing was replayed. Take the source without tablespaces, or use a dump.`
+    );
+  }
+}
+async function tablespaceRecords(bins, args) {
+  const r = await run(bins.bin("pg_waldump"), args, { asUser: serverUser().asUser, cwd: "/", allowFailure: true, timeoutMs: 36e5 });
+  return r.stdout.split("\n").filter((l) => l.startsWith("rmgr: Tablespace")).map((l) => /lsn: ([0-9A-F]+\/[0-9A-F]+)/.exec(l)?.[1] ?? "?");
+}
+async function segmentFiles(dir) {
+  const names = (await (0, import_promises39.readdir)(dir).catch(() => [])).filter((n) => SEGMENT_NAME.test(n)).sort();
+  const files = [];
+  for (const n of names) if ((await (0, import_promises39.lstat)(import_node_path38.default.join(dir, n))).isFile()) files.push(n);
+  return files;
+}
+async function controlEntries(bins, dataDir) {
+  const r = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/", allowFailure: true });
+  const field = (name) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(r.stdout)?.[1];
+  const timeline = Number(field("Latest checkpoint's TimeLineID"));
+  if (!Number.isInteger(timeline) || timeline < 1) return [];
+  return [field("Latest checkpoint location"), field("Latest checkpoint's REDO location")].filter(isLsn2).map((lsn) => ({ lsn, timeline }));
+}
+async function labelEntries(dataDir) {
+  const label = await (0, import_promises39.readFile)(import_node_path38.default.join(dataDir, "backup_label"), "utf8").catch(() => "");
+  const timeline = Number(/^START TIMELINE:\s*(\d+)/m.exec(label)?.[1] ?? /^START WAL LOCATION:.*file ([0-9A-F]{8})/m.exec(label)?.[1] ?? Number.NaN);
+  if (!Number.isInteger(timeline) || timeline < 1) return [];
+  return [/^START WAL LOCATION:\s*(\S+)/m.exec(label)?.[1], /^CHECKPOINT LOCATION:\s*(\S+)/m.exec(label)?.[1]].filter(isLsn2).map((lsn) => ({ lsn, timeline }));
+}
+async function timelineHistories(dirs) {
+  const out = /* @__PURE__ */ new Map();
+  for (const dir of dirs) {
+    for (const name of await (0, import_promises39.readdir)(dir).catch(() => [])) {
+      const m = HISTORY_NAME.exec(name);
+      if (!m || out.has(Number.parseInt(m[1], 16))) continue;
+      const text = await (0, import_promises39.readFile)(import_node_path38.default.join(dir, name), "utf8").catch(() => "");
+      const lines = text.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => /^\d+$/.test(f[0] ?? "") && isLsn2(f[1]));
+      const begins = [];
+      let begin = "0/0";
+      for (const [parent, end] of lines) {
+        begins.push({ timeline: Number(parent), lsn: begin });
+        begin = end;
+      }
+      const timeline = Number.parseInt(m[1], 16);
+      begins.push({ timeline, lsn: begin });
+      out.set(timeline, begins);
+    }
+  }
+  return out;
+}
+async function linkReplayView(view, dirs, begins) {
+  const byTimeline = [...begins].sort((a, b) => b.timeline - a.timeline);
+  const files = /* @__PURE__ */ new Map();
+  let segmentBytes = 0;
+  for (const dir of dirs) {
+    for (const name of await segmentFiles(dir)) {
+      if (files.has(name)) continue;
+      files.set(name, import_node_path38.default.join(dir, name));
+      segmentBytes ||= (await (0, import_promises39.lstat)(import_node_path38.default.join(dir, name))).size;
+    }
+  }
+  if (!segmentBytes) return;
+  const perLog = 0x100000000n / BigInt(segmentBytes);
+  const segNo = (name) => BigInt(`0x${name.slice(8, 16)}`) * perLog + BigInt(`0x${name.slice(16, 24)}`);
+  const segmentsOf = /* @__PURE__ */ new Map();
+  for (const name of files.keys()) segmentsOf.set(segNo(name), name.slice(8));
+  for (const [no, rest] of segmentsOf) {
+    for (const b of byTimeline) {
+      if (lsnValue(b.lsn) / BigInt(segmentBytes) > no) continue;
+      const file = files.get(`${b.timeline.toString(16).toUpperCase().padStart(8, "0")}${rest}`);
+      if (!file) continue;
+      await (0, import_promises39.symlink)(file, import_node_path38.default.join(view, `00000001${rest}`));
+      break;
+    }
+  }
+}
+var import_promises39, import_node_os6, import_node_path38, HISTORY_NAME, isLsn2, lsnValue;
+var init_wal_check = __esm({
+  "packages/core/src/engine/postgres/wal-check.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises39 = require("node:fs/promises");
+    import_node_os6 = __toESM(require("node:os"), 1);
+    import_node_path38 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_osUser();
+    init_walArchive();
+    HISTORY_NAME = /^([0-9A-F]{8})\.history$/;
+    isLsn2 = (s) => !!s && /^[0-9A-F]+\/[0-9A-F]+$/i.test(s) && s !== "0/0";
+    lsnValue = (lsn) => {
+      const [hi, lo] = lsn.split("/");
+      return BigInt(`0x${hi}`) << 32n | BigInt(`0x${lo}`);
+    };
+  }
+});
+
 // packages/core/src/engine/postgres/recoveryServer.ts
 async function controlData(bins, dataDir) {
   const { stdout } = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/" });
@@ -11748,18 +11879,19 @@ ${tail}`);
 ${tail}`);
 }
 async function runRecovery(r) {
+  await refuseReplayOutside(r.bins, r.dataDir, "The base backup", r.archiveDir);
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path38.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises39.mkdtemp)(import_node_path38.default.join(import_node_os6.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path39.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises40.mkdtemp)(import_node_path39.default.join(import_node_os7.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path38.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises39.readFile)(logFile, "utf8").catch(() => "");
+  const logFile = import_node_path39.default.join(socketDir, "postgres.log");
+  const readLog = () => (0, import_promises40.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises39.chmod)(socketDir, 448);
+    await (0, import_promises40.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path38.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path39.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises39.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises40.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -11811,17 +11943,17 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises39.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises40.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises39, import_node_os6, import_node_path38, POLL_MS2, sleep3;
+var import_promises40, import_node_os7, import_node_path39, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises39 = require("node:fs/promises");
-    import_node_os6 = __toESM(require("node:os"), 1);
-    import_node_path38 = __toESM(require("node:path"), 1);
+    import_promises40 = require("node:fs/promises");
+    import_node_os7 = __toESM(require("node:os"), 1);
+    import_node_path39 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -11829,6 +11961,7 @@ var init_recoveryServer = __esm({
     init_osUser();
     init_recoveryTarget();
     init_walArchive();
+    init_wal_check();
     POLL_MS2 = 200;
     sleep3 = (ms) => new Promise((r) => setTimeout(r, ms));
   }
@@ -11841,18 +11974,18 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir2 = import_node_path39.default.resolve(a.source.keepRecoveryState);
+  const stateDir2 = import_node_path40.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path39.default.join(stateDir2, "pgdata");
-  const stateFile = import_node_path39.default.join(stateDir2, STATE_FILE);
-  await (0, import_promises40.mkdir)(stateDir2, { recursive: true, mode: 457 });
+  const stateData = import_node_path40.default.join(stateDir2, "pgdata");
+  const stateFile = import_node_path40.default.join(stateDir2, STATE_FILE);
+  await (0, import_promises41.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
   if ((0, import_node_fs24.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises40.readFile)(stateFile, "utf8"));
+    const last = JSON.parse(await (0, import_promises41.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
@@ -11880,7 +12013,7 @@ async function continueKeptState(a) {
     reporter: a.reporter,
     explain: a.explain
   });
-  await run("sync", ["-f", import_node_path39.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path40.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -11889,19 +12022,19 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises40.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+  await (0, import_promises41.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
 `);
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs24, import_promises40, import_node_path39, STATE_FILE;
+var import_node_fs24, import_promises41, import_node_path40, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs24 = require("node:fs");
-    import_promises40 = require("node:fs/promises");
-    import_node_path39 = __toESM(require("node:path"), 1);
+    import_promises41 = require("node:fs/promises");
+    import_node_path40 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -11941,9 +12074,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path40.default.basename(import_node_path40.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path41.default.basename(import_node_path41.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path40.default.basename(import_node_path40.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path41.default.basename(import_node_path41.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -12037,12 +12170,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path40;
+var import_node_path41;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path40 = __toESM(require("node:path"), 1);
+    import_node_path41 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -12075,36 +12208,36 @@ async function probeDump(file) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path41.default.basename(file)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path42.default.basename(file)}${db}`, version: toc.version };
   }
   await checkDumpScript(file);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path41.default.basename(file)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path42.default.basename(file)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path41.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs25.existsSync)(pgVersion) || !(0, import_node_fs25.existsSync)(import_node_path41.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path42.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs25.existsSync)(pgVersion) || !(0, import_node_fs25.existsSync)(import_node_path42.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises41.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises42.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path41.default.join(dir, "postmaster.pid");
+  const pidFile = import_node_path42.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs25.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises41.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+    const pid = Number.parseInt((await (0, import_promises42.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs25.existsSync)(import_node_path41.default.join(dir, "pg_tblspc")) ? await (0, import_promises41.readdir)(import_node_path41.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs25.existsSync)(import_node_path42.default.join(dir, "pg_tblspc")) ? await (0, import_promises42.readdir)(import_node_path42.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
     );
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path41.default.basename(import_node_path41.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path42.default.basename(import_node_path42.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url) {
   const shown = redactUrl(url);
@@ -12156,14 +12289,14 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs25, import_promises41, import_node_path41;
+var import_node_fs25, import_promises42, import_node_path42;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs25 = require("node:fs");
-    import_promises41 = require("node:fs/promises");
-    import_node_path41 = __toESM(require("node:path"), 1);
+    import_promises42 = require("node:fs/promises");
+    import_node_path42 = __toESM(require("node:path"), 1);
     init_esm();
     init_errors();
     init_exec();
@@ -12177,13 +12310,13 @@ var init_probe = __esm({
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises42.mkdtemp)(import_node_path42.default.join(import_node_os7.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises43.mkdtemp)(import_node_path43.default.join(import_node_os8.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises42.chmod)(socketDir, 448);
+    await (0, import_promises43.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path42.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path43.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path42.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path43.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -12196,7 +12329,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises42.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises43.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -12204,17 +12337,17 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises42.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises43.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises42, import_node_os7, import_node_path42, BUILD_PORT;
+var import_promises43, import_node_os8, import_node_path43, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises42 = require("node:fs/promises");
-    import_node_os7 = __toESM(require("node:os"), 1);
-    import_node_path42 = __toESM(require("node:path"), 1);
+    import_promises43 = require("node:fs/promises");
+    import_node_os8 = __toESM(require("node:os"), 1);
+    import_node_path43 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -12281,7 +12414,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises43.open)(file, import_node_fs26.constants.O_RDONLY | import_node_fs26.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises44.open)(file, import_node_fs26.constants.O_RDONLY | import_node_fs26.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -12323,7 +12456,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path43.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path44.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -12350,15 +12483,15 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto7, import_node_fs26, import_promises43, import_node_path43, import_node_readline, import_node_stream, DAY_MS, connArgs;
+var import_node_crypto7, import_node_fs26, import_promises44, import_node_path44, import_node_readline, import_node_stream, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto7 = require("node:crypto");
     import_node_fs26 = require("node:fs");
-    import_promises43 = require("node:fs/promises");
-    import_node_path43 = __toESM(require("node:path"), 1);
+    import_promises44 = require("node:fs/promises");
+    import_node_path44 = __toESM(require("node:path"), 1);
     import_node_readline = require("node:readline");
     import_node_stream = require("node:stream");
     init_errors();
@@ -12440,6 +12573,8 @@ async function restoreSources(sources, mountPath, reporter) {
   } else {
     await initDataDir(bins, dataDir, adminUser);
   }
+  if (base?.kind === "datadir") await refuseReplayOutside(bins, dataDir, `The data directory ${base.path}`);
+  if (base?.kind === "server") await refuseReplayOutside(bins, dataDir, "The live server's base backup");
   if (base) adminUser = await bootstrapSuperuser(bins, dataDir);
   progress.update(++step);
   const server = await startBuildServer(bins, dataDir, adminUser);
@@ -12538,6 +12673,7 @@ var init_restore = __esm({
     init_buildServer();
     init_client();
     init_dataDir();
+    init_wal_check();
     init_engineFile();
     init_config();
     init_osUser();
@@ -12555,16 +12691,16 @@ var init_restore = __esm({
 
 // packages/core/src/engine/postgres/clean-shutdown.ts
 async function uncleanShutdown(dataDir) {
-  if (!(await (0, import_promises44.lstat)(import_node_path44.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
-  const control = await readPrefix(import_node_path44.default.join(dataDir, "global", "pg_control"), 512);
+  if (!(await (0, import_promises45.lstat)(import_node_path45.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
+  const control = await readPrefix(import_node_path45.default.join(dataDir, "global", "pg_control"), 512);
   if (!control || control.length < 512) return "has no readable global/pg_control";
   const facts = controlFacts(control);
   if (typeof facts === "string") return facts;
-  const walDir = import_node_path44.default.join(dataDir, "pg_wal");
+  const walDir = import_node_path45.default.join(dataDir, "pg_wal");
   const segNo = facts.checkPoint / BigInt(facts.walSegmentSize);
   const perId = 0x100000000n / BigInt(facts.walSegmentSize);
   const segName = `${hex8(segNo / perId)}${hex8(segNo % perId)}`;
-  const copies = (await (0, import_promises44.readdir)(walDir).catch(() => [])).filter(
+  const copies = (await (0, import_promises45.readdir)(walDir).catch(() => [])).filter(
     (n) => /^[0-9A-F]{8}$/.test(n.slice(0, 8)) && n.length === 24 && n.slice(8) === segName && Number.parseInt(n.slice(0, 8), 16) <= facts.timeline
   );
   if (!copies.includes(`${hex8(facts.timeline)}${segName}`)) return `has no WAL segment holding its last checkpoint (${lsnText(facts.checkPoint)})`;
@@ -12588,7 +12724,7 @@ function controlFacts(b) {
   return { checkPoint, timeline: b.readUInt32LE(CONTROL.timeline), walBlockSize, walSegmentSize };
 }
 async function checkpointRecordProblem(walDir, segmentFile, f) {
-  const fh = await openPlainFile(import_node_path44.default.join(walDir, segmentFile));
+  const fh = await openPlainFile(import_node_path45.default.join(walDir, segmentFile));
   if (!fh) return `has an unreadable WAL segment ${segmentFile}`;
   try {
     const bytes = await recordBytes(fh, Number(f.checkPoint % BigInt(f.walSegmentSize)), f);
@@ -12625,7 +12761,7 @@ async function recordBytes(fh, start2, f) {
   return out;
 }
 async function openPlainFile(file) {
-  const fh = await (0, import_promises44.open)(file, import_node_fs27.constants.O_RDONLY | import_node_fs27.constants.O_NOFOLLOW | import_node_fs27.constants.O_NONBLOCK).catch(() => void 0);
+  const fh = await (0, import_promises45.open)(file, import_node_fs27.constants.O_RDONLY | import_node_fs27.constants.O_NOFOLLOW | import_node_fs27.constants.O_NONBLOCK).catch(() => void 0);
   if (fh && !(await fh.stat()).isFile()) {
     await fh.close();
     return void 0;
@@ -12643,14 +12779,14 @@ async function readPrefix(file, n) {
     await fh.close();
   }
 }
-var import_node_fs27, import_promises44, import_node_path44, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var import_node_fs27, import_promises45, import_node_path45, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
 var init_clean_shutdown = __esm({
   "packages/core/src/engine/postgres/clean-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs27 = require("node:fs");
-    import_promises44 = require("node:fs/promises");
-    import_node_path44 = __toESM(require("node:path"), 1);
+    import_promises45 = require("node:fs/promises");
+    import_node_path45 = __toESM(require("node:path"), 1);
     KNOWN_CONTROL_VERSION = 1300;
     DB_SHUTDOWNED = 1;
     FLOAT_FORMAT = 1234567;
@@ -12676,29 +12812,29 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath, opts = {}) {
-  const root = await (0, import_promises45.realpath)(mountPath);
+  const root = await (0, import_promises46.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises45.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises46.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises45.readdir)(dataDir)) {
-    const s = await (0, import_promises45.lstat)(import_node_path45.default.join(dataDir, name));
+  for (const name of await (0, import_promises46.readdir)(dataDir)) {
+    const s = await (0, import_promises46.lstat)(import_node_path46.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises45.realpath)(import_node_path45.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises46.realpath)(import_node_path46.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isWithin(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
     if (BACKUP_FILES.includes(name)) refuse2(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
-  for (const entry of await (0, import_promises45.readdir)(import_node_path45.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises46.readdir)(import_node_path46.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path45.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path46.default.join(dataDir, "postgresql.auto.conf"));
   const unclean = opts.clone ? await uncleanShutdown(dataDir) : void 0;
   if (unclean) refuse2(mountPath, unclean);
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises45.open)(file, import_node_fs28.constants.O_RDONLY | import_node_fs28.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises46.open)(file, import_node_fs28.constants.O_RDONLY | import_node_fs28.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -12715,14 +12851,14 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs28, import_promises45, import_node_path45, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES;
+var import_node_fs28, import_promises46, import_node_path46, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs28 = require("node:fs");
-    import_promises45 = require("node:fs/promises");
-    import_node_path45 = __toESM(require("node:path"), 1);
+    import_promises46 = require("node:fs/promises");
+    import_node_path46 = __toESM(require("node:path"), 1);
     init_errors();
     init_within();
     init_clean_shutdown();
@@ -12738,20 +12874,20 @@ var init_dataDirLinks = __esm({
 async function prepareServer(mountPath, opts) {
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path46.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path46.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path47.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path47.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
   const [read, ...checks] = await Promise.allSettled([
     readEngineFile(mountPath),
     prepareRunDir(runDir),
-    assertReachable(import_node_path46.default.join(dataDir, "PG_VERSION")),
+    assertReachable(import_node_path47.default.join(dataDir, "PG_VERSION")),
     assertImageDataDir(mountPath, { clone: opts.cloneId !== void 0 })
   ]);
   for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
   const info = read.value;
   const bins = await findBinaries(majorOf(info.version));
-  const hbaFile = import_node_path46.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path47.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -12769,7 +12905,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path46.default.join(runDir, "postgres.log"),
+    logFile: import_node_path47.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4,
@@ -12778,10 +12914,10 @@ async function prepareServer(mountPath, opts) {
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
 }
 async function prepareRunDir(runDir) {
-  await (0, import_promises46.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises46.chmod)(runDir, 448);
+  await (0, import_promises47.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises47.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path46.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path47.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
 }
 async function startServer(mountPath, opts, reporter = silentReporter) {
@@ -12791,7 +12927,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path46.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path47.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
       timeoutMs: spec.timeoutMs,
       labels: opts.runtimeLabels,
@@ -12808,13 +12944,13 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises46, import_node_path46, MAX_SOCKET_PATH;
+var import_promises47, import_node_path47, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises46 = require("node:fs/promises");
-    import_node_path46 = __toESM(require("node:path"), 1);
+    import_promises47 = require("node:fs/promises");
+    import_node_path47 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -12836,7 +12972,7 @@ async function forgetStatistics(c) {
 async function scrub(server, reporter, opts = {}) {
   await grantCloneLoginGroup(server);
   const databases = await withAdmin(server, "template1", userDatabases);
-  const jobs = Math.max(1, opts.jobs ?? import_node_os8.default.availableParallelism());
+  const jobs = Math.max(1, opts.jobs ?? import_node_os9.default.availableParallelism());
   const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases.length);
   let done = 0;
   for (const db of databases) {
@@ -12882,12 +13018,12 @@ async function vacuumFullInParallel(server, db, jobs) {
     await c.query(STATISTICS);
   });
 }
-var import_node_os8, FULL, FORGET_STATISTICS, STATISTICS;
+var import_node_os9, FULL, FORGET_STATISTICS, STATISTICS;
 var init_scrub = __esm({
   "packages/core/src/engine/postgres/scrub.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_os8 = __toESM(require("node:os"), 1);
+    import_node_os9 = __toESM(require("node:os"), 1);
     init_client();
     init_login_group();
     init_sql();
@@ -12907,20 +13043,20 @@ async function stagingSize(sources, requested) {
   return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises47.default.stat(p).catch(() => void 0);
+  const st = await import_promises48.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises47.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path47.default.join(p, entry.name));
+  for (const entry of await import_promises48.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path48.default.join(p, entry.name));
   return total;
 }
-var import_promises47, import_node_path47, GiB2;
+var import_promises48, import_node_path48, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises47 = __toESM(require("node:fs/promises"), 1);
-    import_node_path47 = __toESM(require("node:path"), 1);
+    import_promises48 = __toESM(require("node:fs/promises"), 1);
+    import_node_path48 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
 });
@@ -13111,24 +13247,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises48.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises49.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path48.default.win32.dirname(to);
+      const dir = import_node_path49.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path48.default.win32.join(dir, import_node_path48.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises48.rename)(moved, to);
+      const moved = import_node_path49.default.win32.join(dir, import_node_path49.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises49.rename)(moved, to);
     },
-    writeText: (file, text) => (0, import_promises48.writeFile)(file, text, "utf8")
+    writeText: (file, text) => (0, import_promises49.writeFile)(file, text, "utf8")
   };
 }
-var import_promises48, import_node_path48, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises49, import_node_path49, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises48 = require("node:fs/promises");
-    import_node_path48 = __toESM(require("node:path"), 1);
+    import_promises49 = require("node:fs/promises");
+    import_node_path49 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -13144,9 +13280,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path48.default.win32.dirname(from),
+      import_node_path49.default.win32.dirname(from),
       toDir,
-      import_node_path48.default.win32.basename(from),
+      import_node_path49.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -13158,10 +13294,10 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file = import_node_path49.default.win32.join(mountPath, LAYOUT_FILE);
+  const file = import_node_path50.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises49.readFile)(file, "utf8"));
+    layout = JSON.parse(await (0, import_promises50.readFile)(file, "utf8"));
   } catch (e) {
     throw new BuildError(`${file} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -13169,13 +13305,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises49, import_node_path49, LAYOUT_FILE;
+var import_promises50, import_node_path50, LAYOUT_FILE;
 var init_layout = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises49 = require("node:fs/promises");
-    import_node_path49 = __toESM(require("node:path"), 1);
+    import_promises50 = require("node:fs/promises");
+    import_node_path50 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -13558,13 +13694,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path50.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path51.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path50.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path51.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -13603,12 +13739,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path50, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path51, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_path51 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -13779,12 +13915,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path51, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path52, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -13793,7 +13929,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home) => import_node_path51.default.join(home, "state");
+    stateDir = (home) => import_node_path52.default.join(home, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home) => new Qcow2Driver({ stateDir: stateDir(home) }) },
       reflink: {
@@ -13977,12 +14113,12 @@ var init_restore_plan = __esm({
 });
 
 // packages/core/src/engine/sqlserver/build-steps.ts
-var import_node_path52, win;
+var import_node_path53, win;
 var init_build_steps = __esm({
   "packages/core/src/engine/sqlserver/build-steps.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path52 = __toESM(require("node:path"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -13993,7 +14129,7 @@ var init_build_steps = __esm({
     init_sizing();
     init_restore_plan();
     init_layout();
-    win = import_node_path52.default.win32;
+    win = import_node_path53.default.win32;
   }
 });
 
@@ -14266,10 +14402,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path82) {
-  if (!path82)
+function getElementAtPath(obj, path83) {
+  if (!path83)
     return obj;
-  return path82.reduce((acc, key) => acc?.[key], obj);
+  return path83.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -14528,11 +14664,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path82, issues) {
+function prefixIssues(path83, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path82);
+    iss.path.unshift(path83);
     return iss;
   });
 }
@@ -15063,16 +15199,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path82 = []) => {
+  const processError = (error3, path83 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path82, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path83, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path82, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path82, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path83, ...issue2.path]);
       } else {
-        const fullpath = [...path82, ...issue2.path];
+        const fullpath = [...path83, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -20798,16 +20934,16 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path53.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path54.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home, id, disk) {
-  const dir = import_node_path53.default.join(home, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path53.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path54.default.join(home, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path54.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
 function foreignPathsOf(record2, home) {
   if (!CLONE_ID_PATTERN.test(record2.id)) return ["id"];
-  const own2 = clonePaths(import_node_path53.default.resolve(home), record2.id, record2.disk);
-  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path53.default.resolve(value) === expected;
+  const own2 = clonePaths(import_node_path54.default.resolve(home), record2.id, record2.disk);
+  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path54.default.resolve(value) === expected;
   const wrong = [];
   if (!same(record2.dir, own2.dir)) wrong.push("dir");
   if (!same(record2.childFile, own2.childFile)) wrong.push("childFile");
@@ -20824,12 +20960,12 @@ function foreignPathsOf(record2, home) {
   }
   return wrong;
 }
-var import_node_path53;
+var import_node_path54;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
     init_export();
@@ -20916,16 +21052,16 @@ function isPostgresOf(pid, dir) {
   const d = argv.indexOf("-D");
   const dataDir = d >= 0 ? argv[d + 1] : void 0;
   if (!dataDir) return false;
-  const rel = import_node_path54.default.relative(import_node_path54.default.resolve(dir), import_node_path54.default.resolve(dataDir));
-  return rel === "" || !rel.startsWith("..") && !import_node_path54.default.isAbsolute(rel);
+  const rel = import_node_path55.default.relative(import_node_path55.default.resolve(dir), import_node_path55.default.resolve(dataDir));
+  return rel === "" || !rel.startsWith("..") && !import_node_path55.default.isAbsolute(rel);
 }
-var import_node_fs30, import_node_path54;
+var import_node_fs30, import_node_path55;
 var init_process_identity = __esm({
   "packages/core/src/util/process-identity.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs30 = require("node:fs");
-    import_node_path54 = __toESM(require("node:path"), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -20941,7 +21077,7 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path55.default.dirname(file));
+  const tmp = tempPath(import_node_path56.default.dirname(file));
   try {
     await import_node_fs31.promises.writeFile(tmp, text, { mode, flag: "wx" });
     await import_node_fs31.promises.rename(tmp, file);
@@ -20950,14 +21086,14 @@ async function replaceFile(file, text, mode) {
     throw e;
   }
 }
-var import_node_async_hooks, import_node_fs31, import_node_path55, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
+var import_node_async_hooks, import_node_fs31, import_node_path56, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks = require("node:async_hooks");
     import_node_fs31 = require("node:fs");
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -20976,8 +21112,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home) {
         this.home = home;
-        this.dir = import_node_path55.default.join(home, "clones");
-        this.file = import_node_path55.default.join(this.dir, "registry.json");
+        this.dir = import_node_path56.default.join(home, "clones");
+        this.file = import_node_path56.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -21225,7 +21361,7 @@ var init_keyed = __esm({
 async function readLastLine(file, limit) {
   let fh;
   try {
-    fh = await (0, import_promises50.open)(file, "r");
+    fh = await (0, import_promises51.open)(file, "r");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -21249,27 +21385,27 @@ async function readLastLine(file, limit) {
   }
 }
 async function setAsideTornTail(file, last) {
-  const fh = await (0, import_promises50.open)(file, "r+");
+  const fh = await (0, import_promises51.open)(file, "r+");
   try {
     const size = (await fh.stat()).size;
     const torn = Buffer.alloc(size - last.start);
     await fh.read(torn, 0, torn.length, last.start);
     const tornFile = `${file}.torn`;
-    await (0, import_promises50.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
+    await (0, import_promises51.appendFile)(tornFile, Buffer.concat([torn, Buffer.from("\n")]), { mode: 384 });
     await fh.truncate(last.start);
     await fh.sync();
-    return { bytes: torn.length, tornFile: import_node_path56.default.basename(tornFile) };
+    return { bytes: torn.length, tornFile: import_node_path57.default.basename(tornFile) };
   } finally {
     await fh.close();
   }
 }
-var import_promises50, import_node_path56;
+var import_promises51, import_node_path57;
 var init_tail = __esm({
   "packages/core/src/audit/tail.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises50 = require("node:fs/promises");
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_promises51 = require("node:fs/promises");
+    import_node_path57 = __toESM(require("node:path"), 1);
   }
 });
 
@@ -21361,7 +21497,7 @@ var init_filter = __esm({
 function defaultActor(env = process.env) {
   if (env.GITHUB_ACTOR) return env.GITHUB_ACTOR;
   try {
-    return import_node_os9.default.userInfo().username;
+    return import_node_os10.default.userInfo().username;
   } catch {
     return env.USER || "unknown";
   }
@@ -21373,15 +21509,15 @@ async function endsWithNewline(file) {
   const last = await readLastLine(file);
   return last === void 0 || last.complete;
 }
-var import_node_fs32, import_promises51, import_node_os9, import_node_path57, import_node_readline2, AuditLog;
+var import_node_fs32, import_promises52, import_node_os10, import_node_path58, import_node_readline2, AuditLog;
 var init_log = __esm({
   "packages/core/src/audit/log.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs32 = require("node:fs");
-    import_promises51 = require("node:fs/promises");
-    import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_promises52 = require("node:fs/promises");
+    import_node_os10 = __toESM(require("node:os"), 1);
+    import_node_path58 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     init_errors();
     init_durable_write();
@@ -21410,7 +21546,7 @@ var init_log = __esm({
       /** Append one event (fsynced) and move the head, under a cross-process lock. */
       async append(input) {
         await this.prepare?.();
-        await (0, import_promises51.mkdir)(import_node_path57.default.dirname(this.filePath), { recursive: true });
+        await (0, import_promises52.mkdir)(import_node_path58.default.dirname(this.filePath), { recursive: true });
         const event = await withFileLock(this.filePath, async () => {
           let prev = await this.repairTornTail();
           prev ??= await this.currentTail();
@@ -21421,7 +21557,7 @@ var init_log = __esm({
       }
       /** Walk the whole chain (setting aside a torn last line first); report the first problem. */
       async verify() {
-        if (!await exists(import_node_path57.default.dirname(this.filePath))) return { ok: true, events: 0 };
+        if (!await exists(import_node_path58.default.dirname(this.filePath))) return { ok: true, events: 0 };
         return withFileLock(this.filePath, async () => {
           await this.repairTornTail();
           return this.verifyUnlocked();
@@ -21449,7 +21585,7 @@ var init_log = __esm({
         const hash = hashEvent(body);
         const key = this.key();
         const event = { ...body, hash, ...key ? { mac: macOf(key, hash) } : {} };
-        const fh = await (0, import_promises51.open)(this.filePath, "a", 416);
+        const fh = await (0, import_promises52.open)(this.filePath, "a", 416);
         try {
           await fh.write(`${JSON.stringify(event)}
 `);
@@ -21536,7 +21672,7 @@ var init_log = __esm({
         const head2 = await this.readHead();
         const last = await readLastLine(this.filePath);
         if (last === void 0) {
-          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path57.default.basename(this.headPath)} records ${head2.seq} events`);
+          if (head2 && head2.seq > 0) throw this.damaged(`it is empty but ${import_node_path58.default.basename(this.headPath)} records ${head2.seq} events`);
           return { seq: 0, hash: GENESIS_HASH };
         }
         if (!last.complete) throw this.damaged("its last line is incomplete");
@@ -21550,7 +21686,7 @@ var init_log = __esm({
         if (hashEvent(rest) !== hash) throw this.damaged("its last line does not match its hash");
         const agrees = head2 ? head2.seq === event.seq && head2.hash === event.hash || // An append that died between the log write and the head write: the head catches up now.
         head2.seq === event.seq - 1 && head2.hash === event.prevHash : event.seq === 1 && event.prevHash === GENESIS_HASH;
-        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path57.default.basename(this.headPath)}`);
+        if (!agrees) throw this.damaged(`its last line (seq ${event.seq}) does not match ${import_node_path58.default.basename(this.headPath)}`);
         return { seq: event.seq, hash: event.hash };
       }
       damaged(what) {
@@ -21559,7 +21695,7 @@ var init_log = __esm({
       async readHead() {
         let text;
         try {
-          text = await (0, import_promises51.readFile)(this.headPath, "utf8");
+          text = await (0, import_promises52.readFile)(this.headPath, "utf8");
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
           throw e;
@@ -21577,7 +21713,7 @@ var init_log = __esm({
       }
       async *lines() {
         try {
-          await (0, import_promises51.stat)(this.filePath);
+          await (0, import_promises52.stat)(this.filePath);
         } catch (e) {
           if (e.code === "ENOENT") return;
           throw e;
@@ -21642,9 +21778,9 @@ var init_variants = __esm({
 
 // packages/core/src/repository/durable-files.ts
 async function copyAndHash(src, dest, onProgress) {
-  const total = (await (0, import_promises52.stat)(src)).size;
+  const total = (await (0, import_promises53.stat)(src)).size;
   const hash = (0, import_node_crypto10.createHash)("sha256");
-  const out = await (0, import_promises52.open)(dest, "wx", 420);
+  const out = await (0, import_promises53.open)(dest, "wx", 420);
   try {
     let done = 0;
     for await (const chunk of (0, import_node_fs33.createReadStream)(src, { highWaterMark: 1 << 20 })) {
@@ -21663,14 +21799,14 @@ async function copyAndHash(src, dest, onProgress) {
 async function removeStaleTemps(dir, staleMs) {
   let names;
   try {
-    names = await (0, import_promises52.readdir)(dir);
+    names = await (0, import_promises53.readdir)(dir);
   } catch {
     return 0;
   }
   let removed = 0;
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const file = import_node_path58.default.join(dir, name);
-    const st = await (0, import_promises52.stat)(file).catch(() => void 0);
+    const file = import_node_path59.default.join(dir, name);
+    const st = await (0, import_promises53.stat)(file).catch(() => void 0);
     if (!st) continue;
     const m = /^\.tmp-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
     const deadHere = m !== null && m[1] === TEMP_HOST && !pidAlive(Number(m[2]));
@@ -21690,15 +21826,15 @@ function pidAlive(pid) {
     return e.code === "EPERM";
   }
 }
-var import_node_crypto10, import_node_fs33, import_promises52, import_node_path58;
+var import_node_crypto10, import_node_fs33, import_promises53, import_node_path59;
 var init_durable_files = __esm({
   "packages/core/src/repository/durable-files.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto10 = require("node:crypto");
     import_node_fs33 = require("node:fs");
-    import_promises52 = require("node:fs/promises");
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_promises53 = require("node:fs/promises");
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_durable_write();
   }
 });
@@ -21736,7 +21872,7 @@ function versionExists(name, version2) {
   return new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
 async function checkDiskFile(manifest, diskFile) {
-  const st = await (0, import_promises53.stat)(diskFile).catch(() => void 0);
+  const st = await (0, import_promises54.stat)(diskFile).catch(() => void 0);
   if (!st?.isFile()) throw new UsageError(`disk file ${diskFile} does not exist or is not a regular file; pass the sealed disk blob`);
   if (st.size !== manifest.disk.sizeBytes) {
     throw new ValidationError(
@@ -21753,7 +21889,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
   const blob = layout.blob(digest);
   await removeStaleTemps(layout.blobsDir, ctx.staleTempMs);
   const dir = layout.manifestDir(name);
-  await (0, import_promises53.mkdir)(dir, { recursive: true });
+  await (0, import_promises54.mkdir)(dir, { recursive: true });
   await removeStaleTemps(dir, ctx.staleTempMs);
   const tmp = tempPath(dir);
   await writeDurable(tmp, canonicalJson(manifest), 292);
@@ -21762,7 +21898,7 @@ async function publishBlobAndManifest(ctx, manifest, diskFile, opts) {
       const addedBlob = await placeBlob(ctx, digest, diskFile, opts);
       await pausePoint("publish:before-link");
       const linked = await ctx.locked(async () => {
-        if (!await (0, import_promises53.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises54.stat)(blob).catch(() => void 0)) return false;
         try {
           await linkWithoutOverwrite(tmp, layout.manifest(name, version2), name, version2);
         } catch (e) {
@@ -21792,11 +21928,11 @@ async function placeBlob(ctx, digest, diskFile, opts) {
     if (got !== digest) {
       throw new DigestMismatchError(`${diskFile} has digest ${got} but the manifest's disk.digest is ${digest}; rebuild the manifest from this file`);
     }
-    await (0, import_promises53.chmod)(tmp, 288);
+    await (0, import_promises54.chmod)(tmp, 288);
     const gid = blobGroupId();
-    if (gid !== void 0) await (0, import_promises53.chown)(tmp, -1, gid);
+    if (gid !== void 0) await (0, import_promises54.chown)(tmp, -1, gid);
     await pausePoint("publish:blob-copied");
-    await (0, import_promises53.rename)(tmp, blob);
+    await (0, import_promises54.rename)(tmp, blob);
     await syncDir(ctx.layout.blobsDir);
   } finally {
     await unlinkQuietly(tmp);
@@ -21809,7 +21945,7 @@ async function linkWithoutOverwrite(tmp, final, name, version2) {
 }
 async function placeWithoutOverwrite(tmp, final, mode) {
   try {
-    await (0, import_promises53.link)(tmp, final);
+    await (0, import_promises54.link)(tmp, final);
     return true;
   } catch (e) {
     const code = e.code;
@@ -21817,20 +21953,20 @@ async function placeWithoutOverwrite(tmp, final, mode) {
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
   }
   try {
-    await writeDurable(final, await (0, import_promises53.readFile)(tmp, "utf8"), mode);
+    await writeDurable(final, await (0, import_promises54.readFile)(tmp, "utf8"), mode);
     return true;
   } catch (e) {
     if (e.code === "EEXIST") return false;
     throw e;
   }
 }
-var import_promises53;
+var import_promises54;
 var init_fs_publish = __esm({
   "packages/core/src/repository/fs-publish.ts"() {
     "use strict";
     init_import_meta_url();
     init_pause_point();
-    import_promises53 = require("node:fs/promises");
+    import_promises54 = require("node:fs/promises");
     init_blob_group();
     init_errors();
     init_digest();
@@ -21848,7 +21984,7 @@ async function readPublished(layout, name, version2, validated) {
   const file = layout.manifest(name, version2);
   let text;
   try {
-    text = await (0, import_promises54.readFile)(file, "utf8");
+    text = await (0, import_promises55.readFile)(file, "utf8");
   } catch (e) {
     if (isNotFound(e)) return void 0;
     throw e;
@@ -21864,7 +22000,7 @@ async function readPublished(layout, name, version2, validated) {
 async function versionsOf(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises54.readdir)(layout.manifestDir(name), { withFileTypes: true });
+    entries = await (0, import_promises55.readdir)(layout.manifestDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
@@ -21876,7 +22012,7 @@ async function allNames(layout) {
   async function walk2(dir, prefix) {
     let entries;
     try {
-      entries = await (0, import_promises54.readdir)(dir, { withFileTypes: true });
+      entries = await (0, import_promises55.readdir)(dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -21884,7 +22020,7 @@ async function allNames(layout) {
     if (prefix.length && entries.some((d) => d.isFile() && d.name.endsWith(".json") && !d.name.startsWith(TEMP_PREFIX))) {
       names.push(prefix.join("/"));
     }
-    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path59.default.join(dir, d.name), [...prefix, d.name]);
+    for (const d of entries) if (d.isDirectory()) await walk2(import_node_path60.default.join(dir, d.name), [...prefix, d.name]);
   }
   await walk2(layout.manifestsDir, []);
   return names.sort();
@@ -21902,7 +22038,7 @@ async function allPublished(layout, name) {
 async function readTags(layout, name) {
   let entries;
   try {
-    entries = await (0, import_promises54.readdir)(layout.tagDir(name), { withFileTypes: true });
+    entries = await (0, import_promises55.readdir)(layout.tagDir(name), { withFileTypes: true });
   } catch (e) {
     if (isNotFound(e)) return {};
     throw e;
@@ -21910,18 +22046,18 @@ async function readTags(layout, name) {
   const tags = {};
   for (const d of entries) {
     if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue;
-    const version2 = (await (0, import_promises54.readFile)(import_node_path59.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
+    const version2 = (await (0, import_promises55.readFile)(import_node_path60.default.join(layout.tagDir(name), d.name), "utf8").catch(() => "")).trim();
     if (version2) tags[d.name] = version2;
   }
   return tags;
 }
-var import_promises54, import_node_path59;
+var import_promises55, import_node_path60;
 var init_fs_scan = __esm({
   "packages/core/src/repository/fs-scan.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises54 = require("node:fs/promises");
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_promises55 = require("node:fs/promises");
+    import_node_path60 = __toESM(require("node:path"), 1);
     init_errors();
     init_digest();
     init_manifest();
@@ -21931,14 +22067,14 @@ var init_fs_scan = __esm({
 
 // packages/core/src/repository/validated-manifests.ts
 function validatedManifests(cacheDir) {
-  return new ValidatedManifests(import_node_path60.default.join(cacheDir, "validated-manifests.json"));
+  return new ValidatedManifests(import_node_path61.default.join(cacheDir, "validated-manifests.json"));
 }
-var import_node_path60, MAX_DIGESTS, ValidatedManifests, isObject2;
+var import_node_path61, MAX_DIGESTS, ValidatedManifests, isObject2;
 var init_validated_manifests = __esm({
   "packages/core/src/repository/validated-manifests.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_digest();
     init_manifest();
     init_durable_write();
@@ -21977,7 +22113,7 @@ var init_validated_manifests = __esm({
         }
       }
       async save(digests) {
-        await makeDir(import_node_path60.default.dirname(this.file), PRIVATE_DIR);
+        await makeDir(import_node_path61.default.dirname(this.file), PRIVATE_DIR);
         await writeFileAtomic(this.file, JSON.stringify({ revision: MANIFEST_SCHEMA_REVISION, digests }), 384);
       }
     };
@@ -22037,7 +22173,7 @@ function parseTtlSeconds(value, source) {
 async function readConfigFile(layout) {
   let text;
   try {
-    text = await (0, import_promises55.readFile)(layout.configFile, "utf8");
+    text = await (0, import_promises56.readFile)(layout.configFile, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -22062,12 +22198,12 @@ function configOf(file, source) {
   return raw === void 0 ? {} : { maxTtlSeconds: parseTtlSeconds(raw, source) };
 }
 async function assertUsableRoot(root) {
-  const st = await (0, import_promises55.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
+  const st = await (0, import_promises56.stat)(root).catch((e) => e.code === "ENOENT" ? void 0 : Promise.reject(e));
   if (!st) return;
   if (!st.isDirectory()) {
     throw new RepositoryError(`repository path ${root} is a file, not a directory; pass a directory (new, empty, or an existing dbclone repository)`);
   }
-  const entries = await (0, import_promises55.readdir)(root);
+  const entries = await (0, import_promises56.readdir)(root);
   if (entries.includes(CONFIG_FILE2)) return;
   const foreign = entries.filter((e) => !e.startsWith(TEMP_PREFIX) && e !== `${CONFIG_FILE2}.lock`);
   if (foreign.length) {
@@ -22076,13 +22212,13 @@ async function assertUsableRoot(root) {
     );
   }
 }
-var import_promises55, import_node_path61, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
+var import_promises56, import_node_path62, REPOSITORY_FORMAT, CONFIG_FILE2, FsLayout;
 var init_layout2 = __esm({
   "packages/core/src/repository/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises56 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     init_errors();
     init_duration();
     init_durable_write();
@@ -22094,35 +22230,35 @@ var init_layout2 = __esm({
       }
       root;
       get configFile() {
-        return import_node_path61.default.join(this.root, CONFIG_FILE2);
+        return import_node_path62.default.join(this.root, CONFIG_FILE2);
       }
       get blobsDir() {
-        return import_node_path61.default.join(this.root, "blobs", "sha256");
+        return import_node_path62.default.join(this.root, "blobs", "sha256");
       }
       get manifestsDir() {
-        return import_node_path61.default.join(this.root, "manifests");
+        return import_node_path62.default.join(this.root, "manifests");
       }
       get tagsDir() {
-        return import_node_path61.default.join(this.root, "tags");
+        return import_node_path62.default.join(this.root, "tags");
       }
       get auditFile() {
-        return import_node_path61.default.join(this.root, "audit", "events.jsonl");
+        return import_node_path62.default.join(this.root, "audit", "events.jsonl");
       }
       blob(digest) {
-        return import_node_path61.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
+        return import_node_path62.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** Names are validated (lowercase segments, no `..`), so joining them is safe. */
       manifestDir(name) {
-        return import_node_path61.default.join(this.manifestsDir, ...name.split("/"));
+        return import_node_path62.default.join(this.manifestsDir, ...name.split("/"));
       }
       manifest(name, version2) {
-        return import_node_path61.default.join(this.manifestDir(name), `${version2}.json`);
+        return import_node_path62.default.join(this.manifestDir(name), `${version2}.json`);
       }
       tagDir(name) {
-        return import_node_path61.default.join(this.tagsDir, ...name.split("/"));
+        return import_node_path62.default.join(this.tagsDir, ...name.split("/"));
       }
       tag(name, tag) {
-        return import_node_path61.default.join(this.tagDir(name), tag);
+        return import_node_path62.default.join(this.tagDir(name), tag);
       }
     };
   }
@@ -22130,14 +22266,14 @@ var init_layout2 = __esm({
 
 // packages/core/src/repository/verified-blobs.ts
 function verifiedBlobCache(cacheDir) {
-  return new StampedDigestCache(import_node_path62.default.join(cacheDir, "verified-blobs.json"));
+  return new StampedDigestCache(import_node_path63.default.join(cacheDir, "verified-blobs.json"));
 }
-var import_node_path62;
+var import_node_path63;
 var init_verified_blobs = __esm({
   "packages/core/src/repository/verified-blobs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
     init_stamped_digests();
   }
 });
@@ -22160,13 +22296,13 @@ var init_audit_after_work = __esm({
 });
 
 // packages/core/src/repository/fs.ts
-var import_promises56, import_node_path63, FsRepository;
+var import_promises57, import_node_path64, FsRepository;
 var init_fs = __esm({
   "packages/core/src/repository/fs.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises56 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises57 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -22193,10 +22329,10 @@ var init_fs = __esm({
       staleTempMs;
       reporter;
       constructor(root, opts = {}) {
-        this.location = import_node_path63.default.resolve(root);
+        this.location = import_node_path64.default.resolve(root);
         this.layout = new FsLayout(this.location);
         this.audit = new AuditLog(this.layout.auditFile, () => this.ensureLayout());
-        const cacheDir = opts.cacheDir ?? import_node_path63.default.join(dbcloneHome(), "cache");
+        const cacheDir = opts.cacheDir ?? import_node_path64.default.join(dbcloneHome(), "cache");
         this.cache = verifiedBlobCache(cacheDir);
         this.validated = validatedManifests(cacheDir);
         this.staleTempMs = (opts.staleTempMinutes ?? 60) * 6e4;
@@ -22274,7 +22410,7 @@ var init_fs = __esm({
       async pull(image, opts = {}) {
         const digest = image.manifest.disk.digest;
         const blob = this.layout.blob(digest);
-        if (!await (0, import_promises56.stat)(blob).catch(() => void 0)) {
+        if (!await (0, import_promises57.stat)(blob).catch(() => void 0)) {
           throw new RepositoryError(
             `blob ${digest} of ${image.name}:${image.version} is missing from ${this.location}; the repository is damaged: republish the image`
           );
@@ -22312,13 +22448,13 @@ var init_fs = __esm({
             throw new UsageError(`'${tag}' is a version of image ${image.name}; a tag must not shadow a version: choose another tag`);
           }
           const dir = this.layout.tagDir(image.name);
-          await (0, import_promises56.mkdir)(dir, { recursive: true });
+          await (0, import_promises57.mkdir)(dir, { recursive: true });
           await removeStaleTemps(dir, this.staleTempMs);
           const tmp = tempPath(dir);
           await writeDurable(tmp, `${image.version}
 `);
-          await (0, import_promises56.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
-            await (0, import_promises56.unlink)(tmp).catch(() => void 0);
+          await (0, import_promises57.rename)(tmp, this.layout.tag(image.name, tag)).catch(async (e) => {
+            await (0, import_promises57.unlink)(tmp).catch(() => void 0);
             throw new RepositoryError(
               `cannot write tag ${tag} of ${image.name} (${e.message}); an image named ${image.name}/${tag} may use that path: choose another tag`
             );
@@ -22330,9 +22466,9 @@ var init_fs = __esm({
       async untag(name, tag) {
         await this.locked(async () => {
           try {
-            const st = await (0, import_promises56.stat)(this.layout.tag(name, tag));
+            const st = await (0, import_promises57.stat)(this.layout.tag(name, tag));
             if (!st.isFile()) throw Object.assign(new Error("not a tag"), { code: "ENOENT" });
-            await (0, import_promises56.unlink)(this.layout.tag(name, tag));
+            await (0, import_promises57.unlink)(this.layout.tag(name, tag));
           } catch (e) {
             if (isNotFound(e)) throw new ImageNotFoundError(`image ${name} has no tag '${tag}' in ${this.location}; nothing to untag`);
             throw e;
@@ -22353,13 +22489,13 @@ var init_fs = __esm({
             ...opts.liveCloneDigests.includes(image.manifestDigest) ? ["a live clone"] : []
           ];
           if (users.length) return { refused: users };
-          for (const t of tagsHere) await (0, import_promises56.unlink)(this.layout.tag(image.name, t));
-          await (0, import_promises56.unlink)(this.layout.manifest(image.name, image.version));
+          for (const t of tagsHere) await (0, import_promises57.unlink)(this.layout.tag(image.name, t));
+          await (0, import_promises57.unlink)(this.layout.manifest(image.name, image.version));
           await syncDir(this.layout.manifestDir(image.name));
           const digest = image.manifest.disk.digest;
           const shared = all.some((i) => i.manifestDigest !== image.manifestDigest && i.manifest.disk.digest === digest);
           if (!shared) {
-            await (0, import_promises56.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
+            await (0, import_promises57.unlink)(this.layout.blob(digest)).catch((e) => isNotFound(e) ? void 0 : Promise.reject(e));
             await this.cache.forget(this.layout.blob(digest));
           }
           return { refused: void 0, untagged: opts.force ? tagsHere : [] };
@@ -22379,7 +22515,7 @@ var init_fs = __esm({
         }
       }
       async blobIsGood(blob, digest, opts) {
-        if (!await (0, import_promises56.stat)(blob).catch(() => void 0)) return false;
+        if (!await (0, import_promises57.stat)(blob).catch(() => void 0)) return false;
         if (await this.cache.isVerified(blob, digest)) return true;
         if (await sha256File(blob, opts.onProgress) !== digest) return false;
         await this.cache.remember(blob, digest);
@@ -22389,15 +22525,15 @@ var init_fs = __esm({
       async ensureLayout() {
         if (!await readConfigFile(this.layout)) {
           await assertUsableRoot(this.location);
-          await (0, import_promises56.mkdir)(this.location, { recursive: true });
+          await (0, import_promises57.mkdir)(this.location, { recursive: true });
           const tmp = tempPath(this.location);
           await writeDurable(tmp, `${JSON.stringify({ format: REPOSITORY_FORMAT, config: {} }, null, 2)}
 `);
           await placeWithoutOverwrite(tmp, this.layout.configFile);
           await unlinkQuietly(tmp);
         }
-        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path63.default.dirname(this.layout.auditFile)]) {
-          await (0, import_promises56.mkdir)(dir, { recursive: true });
+        for (const dir of [this.layout.blobsDir, this.layout.manifestsDir, this.layout.tagsDir, import_node_path64.default.dirname(this.layout.auditFile)]) {
+          await (0, import_promises57.mkdir)(dir, { recursive: true });
         }
       }
       locked(fn) {
@@ -22415,13 +22551,13 @@ var init_fs = __esm({
 });
 
 // packages/core/src/repository/cache/cache-index.ts
-var import_promises57, import_node_path64, CacheIndex;
+var import_promises58, import_node_path65, CacheIndex;
 var init_cache_index = __esm({
   "packages/core/src/repository/cache/cache-index.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises57 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises58 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_paths();
     init_file_lock();
@@ -22429,14 +22565,14 @@ var init_cache_index = __esm({
       constructor(dir, blobsDir) {
         this.dir = dir;
         this.blobsDir = blobsDir;
-        this.file = import_node_path64.default.join(dir, "index.json");
+        this.file = import_node_path65.default.join(dir, "index.json");
       }
       dir;
       blobsDir;
       file;
       async read() {
         try {
-          const parsed = JSON.parse(await (0, import_promises57.readFile)(this.file, "utf8"));
+          const parsed = JSON.parse(await (0, import_promises58.readFile)(this.file, "utf8"));
           return parsed.blobs ?? {};
         } catch {
           return this.rebuild();
@@ -22455,9 +22591,9 @@ var init_cache_index = __esm({
       /** Entries for the blobs on disk, all as if last used at their mtime. */
       async rebuild() {
         const entries = {};
-        const names = await (0, import_promises57.readdir)(this.blobsDir).catch(() => []);
+        const names = await (0, import_promises58.readdir)(this.blobsDir).catch(() => []);
         for (const hex of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-          const st = await (0, import_promises57.stat)(import_node_path64.default.join(this.blobsDir, hex)).catch(() => void 0);
+          const st = await (0, import_promises58.stat)(import_node_path65.default.join(this.blobsDir, hex)).catch(() => void 0);
           if (st?.isFile()) entries[`sha256:${hex}`] = { sizeBytes: st.size, lastUsedMs: st.mtimeMs };
         }
         return entries;
@@ -22467,13 +22603,13 @@ var init_cache_index = __esm({
 });
 
 // packages/core/src/repository/cache/blob-cache.ts
-var import_promises58, import_node_path65, BlobCache, EMPTY_DIGEST;
+var import_promises59, import_node_path66, BlobCache, EMPTY_DIGEST;
 var init_blob_cache = __esm({
   "packages/core/src/repository/cache/blob-cache.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_promises59 = require("node:fs/promises");
+    import_node_path66 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_errors();
     init_digest();
@@ -22487,8 +22623,8 @@ var init_blob_cache = __esm({
       constructor(dir, opts = {}) {
         this.dir = dir;
         this.opts = opts;
-        this.blobsDir = import_node_path65.default.join(dir, "blobs", "sha256");
-        this.partialDir = import_node_path65.default.join(dir, "partial");
+        this.blobsDir = import_node_path66.default.join(dir, "blobs", "sha256");
+        this.partialDir = import_node_path66.default.join(dir, "partial");
         this.index = new CacheIndex(dir, this.blobsDir);
         this.verified = verifiedBlobCache(dir);
         this.reporter = opts.reporter ?? silentReporter;
@@ -22504,12 +22640,12 @@ var init_blob_cache = __esm({
       verified;
       reporter;
       blobPath(digest) {
-        return import_node_path65.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
+        return import_node_path66.default.join(this.blobsDir, digest.replace(/^sha256:/, ""));
       }
       /** The cached blob's path when it is present and still hashes to `digest`. */
       async lookup(digest) {
         const file = this.blobPath(digest);
-        if (!await (0, import_promises58.stat)(file).catch(() => void 0)) return void 0;
+        if (!await (0, import_promises59.stat)(file).catch(() => void 0)) return void 0;
         if (await this.verified.isVerified(file, digest)) return file;
         if (await sha256File(file) === digest) {
           await this.verified.remember(file, digest);
@@ -22528,7 +22664,7 @@ var init_blob_cache = __esm({
       async obtain(digest, produce) {
         const file = this.blobPath(digest);
         await makeDir(this.dir, PRIVATE_DIR);
-        await makeDir(import_node_path65.default.dirname(this.blobsDir), PRIVATE_DIR);
+        await makeDir(import_node_path66.default.dirname(this.blobsDir), PRIVATE_DIR);
         await makeDir(this.blobsDir, PRIVATE_DIR);
         await makeDir(this.partialDir, PRIVATE_DIR);
         const result = await withFileLock(
@@ -22540,11 +22676,11 @@ var init_blob_cache = __esm({
             const tempFile = tempPath(this.blobsDir);
             try {
               await produce({ tempFile, partialDir: this.partialDir, signal: signal2 });
-              if ((await (0, import_promises58.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
+              if ((await (0, import_promises59.stat)(tempFile)).size === 0 && digest !== EMPTY_DIGEST) {
                 throw new DigestMismatchError(`download of ${digest} produced no bytes; pull again`);
               }
-              await (0, import_promises58.chmod)(tempFile, 288);
-              await (0, import_promises58.rename)(tempFile, file);
+              await (0, import_promises59.chmod)(tempFile, 288);
+              await (0, import_promises59.rename)(tempFile, file);
               await syncDir(this.blobsDir);
             } finally {
               await unlinkQuietly(tempFile);
@@ -22554,7 +22690,7 @@ var init_blob_cache = __esm({
           },
           { waitMs: this.opts.lockWaitMs ?? 6 * 36e5 }
         );
-        const size = (await (0, import_promises58.stat)(result.path)).size;
+        const size = (await (0, import_promises59.stat)(result.path)).size;
         await this.index.update((entries) => {
           entries[digest] = { sizeBytes: size, lastUsedMs: Date.now() };
         });
@@ -22572,7 +22708,7 @@ var init_blob_cache = __esm({
         const protectedSet = /* @__PURE__ */ new Set([...await this.opts.inUse(), ...keep ? [keep] : []]);
         const graceMs = this.opts.graceMs ?? 15 * 6e4;
         return this.index.update(async (entries) => {
-          for (const [d] of Object.entries(entries)) if (!await (0, import_promises58.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
+          for (const [d] of Object.entries(entries)) if (!await (0, import_promises59.stat)(this.blobPath(d)).catch(() => void 0)) delete entries[d];
           let total = Object.values(entries).reduce((a, e) => a + e.sizeBytes, 0);
           const removed = [];
           const candidates = Object.entries(entries).filter(([d, e]) => !protectedSet.has(d) && Date.now() - e.lastUsedMs >= graceMs).sort((a, b) => a[1].lastUsedMs - b[1].lastUsedMs);
@@ -22582,7 +22718,7 @@ var init_blob_cache = __esm({
               this.blobPath(d),
               async () => {
                 await this.verified.forget(this.blobPath(d));
-                await (0, import_promises58.unlink)(this.blobPath(d)).catch(() => void 0);
+                await (0, import_promises59.unlink)(this.blobPath(d)).catch(() => void 0);
                 return true;
               },
               { waitMs: 200 }
@@ -22605,16 +22741,16 @@ var init_blob_cache = __esm({
 
 // packages/core/src/repository/cache/cache-dir.ts
 function defaultCacheDir(env = process.env) {
-  if (env.DBCLONE_CACHE_DIR) return import_node_path66.default.resolve(env.DBCLONE_CACHE_DIR);
-  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path66.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
-  return import_node_path66.default.join(dbcloneHome(env), "cache");
+  if (env.DBCLONE_CACHE_DIR) return import_node_path67.default.resolve(env.DBCLONE_CACHE_DIR);
+  if (env.GITHUB_ACTIONS === "true" && env.RUNNER_TOOL_CACHE) return import_node_path67.default.join(env.RUNNER_TOOL_CACHE, "dbclone");
+  return import_node_path67.default.join(dbcloneHome(env), "cache");
 }
-var import_node_path66;
+var import_node_path67;
 var init_cache_dir = __esm({
   "packages/core/src/repository/cache/cache-dir.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_paths();
   }
 });
@@ -23046,8 +23182,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path82 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path82.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path83 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path83.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -23282,13 +23418,13 @@ function ownerOf(name) {
 async function claimPartial(partialDir, digest) {
   const hex = digest.replace(/^sha256:/, "");
   const me = currentProcess();
-  const mine = import_node_path67.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
-  if (await (0, import_promises59.stat)(mine).catch(() => void 0)) return mine;
-  for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
+  const mine = import_node_path68.default.join(partialDir, `${hex}.${me.pid}-${me.start ?? ""}`);
+  if (await (0, import_promises60.stat)(mine).catch(() => void 0)) return mine;
+  for (const name of await (0, import_promises60.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     const legacy = name === hex;
     if (!legacy && (!found || found.hex !== hex || ownerAlive(found.owner))) continue;
-    if (await (0, import_promises59.rename)(import_node_path67.default.join(partialDir, name), mine).then(
+    if (await (0, import_promises60.rename)(import_node_path68.default.join(partialDir, name), mine).then(
       () => true,
       () => false
     ))
@@ -23298,28 +23434,28 @@ async function claimPartial(partialDir, digest) {
 }
 async function removeOwnPartials(partialDir) {
   const me = currentProcess();
-  for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises60.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
-    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises59.rm)(import_node_path67.default.join(partialDir, name), { force: true });
+    if (found && found.owner.pid === me.pid && found.owner.start === me.start) await (0, import_promises60.rm)(import_node_path68.default.join(partialDir, name), { force: true });
   }
 }
 async function removeDeadPartials(partialDir) {
   let removed = 0;
-  for (const name of await (0, import_promises59.readdir)(partialDir).catch(() => [])) {
+  for (const name of await (0, import_promises60.readdir)(partialDir).catch(() => [])) {
     const found = ownerOf(name);
     if (!found || ownerAlive(found.owner)) continue;
-    await (0, import_promises59.rm)(import_node_path67.default.join(partialDir, name), { force: true });
+    await (0, import_promises60.rm)(import_node_path68.default.join(partialDir, name), { force: true });
     removed++;
   }
   return removed;
 }
-var import_promises59, import_node_path67, PARTIAL_NAME;
+var import_promises60, import_node_path68, PARTIAL_NAME;
 var init_partial_files = __esm({
   "packages/core/src/repository/oci/partial-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises59 = require("node:fs/promises");
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_promises60 = require("node:fs/promises");
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_process_identity();
     PARTIAL_NAME = /^([0-9a-f]{64})\.(\d+)-(\d*)$/;
   }
@@ -23331,7 +23467,7 @@ async function downloadLayer(d) {
   const layer = checkDescriptor(d.layer, "layer", `layer of ${repo} in ${client.location.display}`);
   assertKnownLayer(layer.mediaType);
   const partial2 = await claimPartial(d.partialDir, layer.digest);
-  let have = (await (0, import_promises60.stat)(partial2).catch(() => void 0))?.size ?? 0;
+  let have = (await (0, import_promises61.stat)(partial2).catch(() => void 0))?.size ?? 0;
   if (have > layer.size) have = await restart(partial2);
   const headers = {};
   if (have > 0) headers.range = `bytes=${have}-`;
@@ -23357,7 +23493,7 @@ async function downloadLayer(d) {
   let diskBytes = 0;
   let layerBytes = 0;
   const body = res.body;
-  const partialOut = await (0, import_promises60.open)(partial2, "a", 384);
+  const partialOut = await (0, import_promises61.open)(partial2, "a", 384);
   async function* layerBytesSource() {
     if (have > 0) for await (const c of (0, import_node_fs35.createReadStream)(partial2, { end: have - 1, highWaterMark: 1 << 20 })) yield c;
     for await (const c of body) {
@@ -23369,7 +23505,7 @@ async function downloadLayer(d) {
     }
   }
   try {
-    await (0, import_promises61.pipeline)(
+    await (0, import_promises62.pipeline)(
       layerBytesSource(),
       async function* (src) {
         for await (const c of src) {
@@ -23396,7 +23532,7 @@ async function downloadLayer(d) {
       throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
     }
     if (isZlibError(e)) {
-      await (0, import_promises60.unlink)(partial2).catch(() => void 0);
+      await (0, import_promises61.unlink)(partial2).catch(() => void 0);
       throw new DigestMismatchError(
         `layer ${layer.digest} of ${repo} from ${client.location.display} is corrupt: it does not decompress (${e.message}); nothing was cached: publish the image again`
       );
@@ -23407,7 +23543,7 @@ async function downloadLayer(d) {
   if (layerBytes < layer.size) {
     throw new TransientRegistryError(`${client.location.display} sent ${layerBytes} of ${layer.size} bytes of ${layer.digest}`, "short body");
   }
-  await (0, import_promises60.unlink)(partial2).catch(() => void 0);
+  await (0, import_promises61.unlink)(partial2).catch(() => void 0);
   const gotLayer = `sha256:${layerHash.digest("hex")}`;
   const gotDisk = `sha256:${diskHash.digest("hex")}`;
   if (gotLayer !== layer.digest) {
@@ -23434,23 +23570,23 @@ function assertKnownLayer(mediaType) {
   throw new NotSupportedError(`disk layer media type '${mediaType}' is unknown to this dbclone; upgrade dbclone`);
 }
 async function restart(partial2) {
-  await (0, import_promises60.truncate)(partial2, 0).catch(() => void 0);
+  await (0, import_promises61.truncate)(partial2, 0).catch(() => void 0);
   return 0;
 }
 function isZlibError(e) {
   const code = e?.code ?? "";
   return typeof code === "string" && code.startsWith("Z_");
 }
-var import_node_crypto11, import_node_fs35, import_promises60, import_node_stream2, import_promises61, import_node_zlib;
+var import_node_crypto11, import_node_fs35, import_promises61, import_node_stream2, import_promises62, import_node_zlib;
 var init_blob_download = __esm({
   "packages/core/src/repository/oci/blob-download.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto11 = require("node:crypto");
     import_node_fs35 = require("node:fs");
-    import_promises60 = require("node:fs/promises");
+    import_promises61 = require("node:fs/promises");
     import_node_stream2 = require("node:stream");
-    import_promises61 = require("node:stream/promises");
+    import_promises62 = require("node:stream/promises");
     import_node_zlib = require("node:zlib");
     init_errors();
     init_client2();
@@ -23478,12 +23614,12 @@ function fromEnv(registry2, env) {
   return void 0;
 }
 function dockerConfigPath(env) {
-  return import_node_path68.default.join(env.DOCKER_CONFIG || import_node_path68.default.join(import_node_os10.default.homedir(), ".docker"), "config.json");
+  return import_node_path69.default.join(env.DOCKER_CONFIG || import_node_path69.default.join(import_node_os11.default.homedir(), ".docker"), "config.json");
 }
 async function fromDockerConfig(registry2, file) {
   let config2;
   try {
-    config2 = JSON.parse(await (0, import_promises62.readFile)(file, "utf8"));
+    config2 = JSON.parse(await (0, import_promises63.readFile)(file, "utf8"));
   } catch {
     return void 0;
   }
@@ -23501,37 +23637,37 @@ async function fromDockerConfig(registry2, file) {
   }
   return void 0;
 }
-var import_promises62, import_node_os10, import_node_path68;
+var import_promises63, import_node_os11, import_node_path69;
 var init_credentials = __esm({
   "packages/core/src/repository/oci/credentials.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_os10 = __toESM(require("node:os"), 1);
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_os11 = __toESM(require("node:os"), 1);
+    import_node_path69 = __toESM(require("node:path"), 1);
   }
 });
 
 // packages/core/src/repository/oci/known-layers.ts
-var import_promises63, import_node_path69, KnownLayers;
+var import_promises64, import_node_path70, KnownLayers;
 var init_known_layers = __esm({
   "packages/core/src/repository/oci/known-layers.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises63 = require("node:fs/promises");
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_promises64 = require("node:fs/promises");
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_file_lock();
     init_durable_write();
     KnownLayers = class {
       file;
       constructor(cacheDir) {
-        this.file = import_node_path69.default.join(cacheDir, "known-layers.json");
+        this.file = import_node_path70.default.join(cacheDir, "known-layers.json");
       }
       async get(diskDigest) {
         return (await this.load())[diskDigest];
       }
       async remember(diskDigest, layer, repository) {
-        await (0, import_promises63.mkdir)(import_node_path69.default.dirname(this.file), { recursive: true });
+        await (0, import_promises64.mkdir)(import_node_path70.default.dirname(this.file), { recursive: true });
         await withFileLock(this.file, async () => {
           const all = await this.load();
           const known = all[diskDigest]?.layer.digest === layer.digest ? all[diskDigest] : { layer, repositories: [] };
@@ -23542,7 +23678,7 @@ var init_known_layers = __esm({
       }
       async load() {
         try {
-          return JSON.parse(await (0, import_promises63.readFile)(this.file, "utf8"));
+          return JSON.parse(await (0, import_promises64.readFile)(this.file, "utf8"));
         } catch {
           return {};
         }
@@ -24138,14 +24274,14 @@ function seqOf(line) {
     return void 0;
   }
 }
-var import_node_crypto15, import_promises64, import_node_path70, RunnerChainPublisher;
+var import_node_crypto15, import_promises65, import_node_path71, RunnerChainPublisher;
 var init_audit_publisher = __esm({
   "packages/core/src/repository/oci/audit-publisher.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
-    import_promises64 = require("node:fs/promises");
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_promises65 = require("node:fs/promises");
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_audit();
     init_file_lock();
     init_errors();
@@ -24161,19 +24297,19 @@ var init_audit_publisher = __esm({
       artifacts;
       /** This runner's id: 12 random hex characters, made once per cache directory and registry. */
       async runnerId() {
-        const file = import_node_path70.default.join(this.logDir, "runner-id");
-        const existing = (await (0, import_promises64.readFile)(file, "utf8").catch(() => "")).trim();
+        const file = import_node_path71.default.join(this.logDir, "runner-id");
+        const existing = (await (0, import_promises65.readFile)(file, "utf8").catch(() => "")).trim();
         if (/^[0-9a-f]{12}$/.test(existing)) return existing;
-        await (0, import_promises64.mkdir)(this.logDir, { recursive: true });
+        await (0, import_promises65.mkdir)(this.logDir, { recursive: true });
         const id = (0, import_node_crypto15.randomBytes)(6).toString("hex");
-        await (0, import_promises64.writeFile)(file, `${id}
+        await (0, import_promises65.writeFile)(file, `${id}
 `, { flag: "wx", mode: 420 }).catch(() => void 0);
-        return (await (0, import_promises64.readFile)(file, "utf8")).trim();
+        return (await (0, import_promises65.readFile)(file, "utf8")).trim();
       }
       /** Publish the events not yet in the registry as one segment; returns how many. */
       async publish() {
-        await (0, import_promises64.mkdir)(this.logDir, { recursive: true });
-        return withFileLock(import_node_path70.default.join(this.logDir, "published.json"), async () => {
+        await (0, import_promises65.mkdir)(this.logDir, { recursive: true });
+        return withFileLock(import_node_path71.default.join(this.logDir, "published.json"), async () => {
           const state = await this.readState();
           const lines = [];
           for await (const line of this.audit.rawLines()) {
@@ -24205,14 +24341,14 @@ var init_audit_publisher = __esm({
       }
       async readState() {
         try {
-          const s = JSON.parse(await (0, import_promises64.readFile)(import_node_path70.default.join(this.logDir, "published.json"), "utf8"));
+          const s = JSON.parse(await (0, import_promises65.readFile)(import_node_path71.default.join(this.logDir, "published.json"), "utf8"));
           if (Number.isSafeInteger(s.seq) && typeof s.hash === "string") return s;
         } catch {
         }
         return { seq: 0, hash: GENESIS_HASH };
       }
       async writeState(s) {
-        const file = import_node_path70.default.join(this.logDir, "published.json");
+        const file = import_node_path71.default.join(this.logDir, "published.json");
         await writeFileAtomic(file, `${JSON.stringify(s)}
 `, 420);
       }
@@ -24221,12 +24357,12 @@ var init_audit_publisher = __esm({
 });
 
 // packages/core/src/repository/oci/oci-repository.ts
-var import_node_path71, import_promises65, OciRepository;
+var import_node_path72, import_promises66, OciRepository;
 var init_oci_repository = __esm({
   "packages/core/src/repository/oci/oci-repository.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_audit();
     init_errors();
     init_digest();
@@ -24247,7 +24383,7 @@ var init_oci_repository = __esm({
     init_push_image();
     init_tag_scan();
     init_retry_policy();
-    import_promises65 = require("node:fs/promises");
+    import_promises66 = require("node:fs/promises");
     init_audit_artifacts();
     init_audit_publisher();
     init_audit_after_work();
@@ -24259,12 +24395,12 @@ var init_oci_repository = __esm({
         this.oci = parseOciLocation(location, opts.plainHttp);
         this.location = this.oci.display;
         this.reporter = opts.reporter ?? silentReporter;
-        const cacheDir = import_node_path71.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
+        const cacheDir = import_node_path72.default.resolve(opts.cacheDir ?? defaultCacheDir(opts.env));
         this.cache = new BlobCache(cacheDir, { ...opts.cache, reporter: this.reporter });
         this.knownLayers = new KnownLayers(cacheDir);
-        const logDir = import_node_path71.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
+        const logDir = import_node_path72.default.join(cacheDir, "audit", this.oci.registry.replace(/[^A-Za-z0-9.-]/g, "_"), this.oci.namespace || "_root");
         const publish = opts.publishAudit ?? (opts.env ?? process.env).DBCLONE_AUDIT_PUBLISH !== "0";
-        this.audit = new AuditLog(import_node_path71.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
+        this.audit = new AuditLog(import_node_path72.default.join(logDir, "events.jsonl"), void 0, publish ? { afterAppend: () => this.publishAuditChain() } : {});
         this.auditChain = new RunnerChainPublisher(logDir, this.audit, () => this.auditArtifacts());
       }
       opts;
@@ -24336,7 +24472,7 @@ var init_oci_repository = __esm({
               const { layer } = checkImageManifest(fetched.manifest, `${label} in ${this.location}`);
               if (!layer) throw new NotSupportedError(`${label} in ${this.location} has no dbclone disk layer; it was not pushed by dbclone`);
               this.lastDownload = await withRetries(`downloading ${layer.digest.slice(0, 19)}\u2026`, client.retry, this.reporter, async () => {
-                await (0, import_promises65.rm)(target.tempFile, { force: true });
+                await (0, import_promises66.rm)(target.tempFile, { force: true });
                 const signal2 = opts.signal ? AbortSignal.any([opts.signal, target.signal]) : target.signal;
                 return downloadLayer({
                   client,
@@ -24519,7 +24655,7 @@ function directoryOf(location) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
     throw new UsageError(`repository location '${location}' uses an unsupported scheme; pass a directory path, a file:// URL or an oci:// reference`);
   }
-  return import_node_path72.default.resolve(s);
+  return import_node_path73.default.resolve(s);
 }
 async function openRepository(location, opts = {}) {
   if (location.trim().startsWith("oci://")) {
@@ -24542,13 +24678,13 @@ async function readRepositoryConfig(repository) {
   const layout = new FsLayout(directoryOf(repository));
   return configOf(await readConfigFile(layout), layout.configFile);
 }
-var import_node_fs37, import_node_path72, import_node_url2;
+var import_node_fs37, import_node_path73, import_node_url2;
 var init_open = __esm({
   "packages/core/src/repository/open.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs37 = require("node:fs");
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     import_node_url2 = require("node:url");
     init_errors();
     init_fs();
@@ -24687,17 +24823,17 @@ function assertDatabaseChoice(database, databases, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path73.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path74.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path73;
+var import_node_path74;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -24706,9 +24842,9 @@ var init_record = __esm({
 // packages/core/src/util/postmasters.ts
 async function postmastersUnder(dir) {
   const roots = await rootsOf(dir);
-  const ownNamespace = await (0, import_promises66.readlink)("/proc/self/ns/pid").catch(() => void 0);
+  const ownNamespace = await (0, import_promises67.readlink)("/proc/self/ns/pid").catch(() => void 0);
   const found = [];
-  for (const entry of await (0, import_promises66.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises67.readdir)("/proc").catch(() => [])) {
     if (!/^[1-9]\d*$/.test(entry)) continue;
     const pm = await provePostmaster(Number(entry), roots, ownNamespace);
     if (pm) found.push(pm);
@@ -24716,26 +24852,26 @@ async function postmastersUnder(dir) {
   return found;
 }
 async function isPostmasterUnder(pid, dir) {
-  const ownNamespace = await (0, import_promises66.readlink)("/proc/self/ns/pid").catch(() => void 0);
+  const ownNamespace = await (0, import_promises67.readlink)("/proc/self/ns/pid").catch(() => void 0);
   return await provePostmaster(pid, await rootsOf(dir), ownNamespace) !== void 0;
 }
 async function rootsOf(dir) {
-  const given = import_node_path74.default.resolve(dir);
-  const real = await (0, import_promises66.realpath)(given).catch(() => given);
+  const given = import_node_path75.default.resolve(dir);
+  const real = await (0, import_promises67.realpath)(given).catch(() => given);
   return [.../* @__PURE__ */ new Set([given, real])];
 }
 async function provePostmaster(pid, roots, ownNamespace) {
   if (pid === process.pid || ownNamespace === void 0) return void 0;
   try {
-    const args = (await (0, import_promises66.readFile)(`/proc/${pid}/cmdline`, "utf8")).split("\0");
-    if (!/^(postgres|postmaster)$/.test(import_node_path74.default.basename(args[0] ?? ""))) return void 0;
+    const args = (await (0, import_promises67.readFile)(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+    if (!/^(postgres|postmaster)$/.test(import_node_path75.default.basename(args[0] ?? ""))) return void 0;
     const dataDir = dataDirArg(args);
-    if (!dataDir || !import_node_path74.default.isAbsolute(dataDir) || !roots.some((r) => isWithin(dataDir, r))) return void 0;
-    if (await (0, import_promises66.readlink)(`/proc/${pid}/ns/pid`) !== ownNamespace) return void 0;
-    const cwd = await (0, import_promises66.readlink)(`/proc/${pid}/cwd`);
+    if (!dataDir || !import_node_path75.default.isAbsolute(dataDir) || !roots.some((r) => isWithin(dataDir, r))) return void 0;
+    if (await (0, import_promises67.readlink)(`/proc/${pid}/ns/pid`) !== ownNamespace) return void 0;
+    const cwd = await (0, import_promises67.readlink)(`/proc/${pid}/cwd`);
     if (!roots.some((r) => isWithin(cwd, r))) return void 0;
-    const owner = (await (0, import_promises66.stat)(`/proc/${pid}`)).uid;
-    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path74.default.resolve(dataDir), args } : void 0;
+    const owner = (await (0, import_promises67.stat)(`/proc/${pid}`)).uid;
+    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path75.default.resolve(dataDir), args } : void 0;
   } catch {
     return void 0;
   }
@@ -24746,8 +24882,8 @@ function dataDirArg(args) {
   return args.find((a) => a.startsWith("-D") && a.length > 2)?.slice(2);
 }
 async function pidFileNames(dataDir, owner) {
-  const file = import_node_path74.default.join(dataDir, "postmaster.pid");
-  const fh = await (0, import_promises66.open)(file, import_node_fs38.constants.O_RDONLY | import_node_fs38.constants.O_NOFOLLOW | import_node_fs38.constants.O_NONBLOCK).catch(() => void 0);
+  const file = import_node_path75.default.join(dataDir, "postmaster.pid");
+  const fh = await (0, import_promises67.open)(file, import_node_fs38.constants.O_RDONLY | import_node_fs38.constants.O_NOFOLLOW | import_node_fs38.constants.O_NONBLOCK).catch(() => void 0);
   if (!fh) return void 0;
   try {
     const st = await fh.stat();
@@ -24760,14 +24896,14 @@ async function pidFileNames(dataDir, owner) {
     await fh.close();
   }
 }
-var import_node_fs38, import_promises66, import_node_path74, PID_FILE_MAX_BYTES;
+var import_node_fs38, import_promises67, import_node_path75, PID_FILE_MAX_BYTES;
 var init_postmasters = __esm({
   "packages/core/src/util/postmasters.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs38 = require("node:fs");
-    import_promises66 = require("node:fs/promises");
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_promises67 = require("node:fs/promises");
+    import_node_path75 = __toESM(require("node:path"), 1);
     init_within();
     PID_FILE_MAX_BYTES = 4096;
   }
@@ -25205,7 +25341,7 @@ async function removeCloneContainers(record2, home) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path75.default.resolve(home))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path76.default.resolve(home))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -25243,7 +25379,7 @@ async function removeClone(record2, opts, action = "teardown") {
   const foreign = foreignPathsOf(record2, opts.home);
   if (foreign.length)
     throw new ForeignRecordError(
-      `clone ${record2.id}'s record names files outside ${import_node_path75.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path75.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
+      `clone ${record2.id}'s record names files outside ${import_node_path76.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path76.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
     );
   const registry2 = new CloneRegistry(opts.home);
   if (!opts.claimed) await claimClone(registry2, record2.id).catch(() => void 0);
@@ -25255,7 +25391,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises67.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises68.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -25268,13 +25404,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises67, import_node_path75, ForeignRecordError;
+var import_promises68, import_node_path76, ForeignRecordError;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises67 = __toESM(require("node:fs/promises"), 1);
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_promises68 = __toESM(require("node:fs/promises"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -25383,12 +25519,12 @@ var init_named_clone = __esm({
 function stampFile(home, manifestDigest2) {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
   if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
-  return import_node_path76.default.join(stampDir(home), `${m[1]}.r${CHECK_REVISION}`);
+  return import_node_path77.default.join(stampDir(home), `${m[1]}.r${CHECK_REVISION}`);
 }
 async function checkImageOnce(home, engine, server, image) {
   if (!engine.imageFindings) return;
   const stamp = stampFile(home, image.manifestDigest);
-  const st = await (0, import_promises68.lstat)(stamp).catch(() => void 0);
+  const st = await (0, import_promises69.lstat)(stamp).catch(() => void 0);
   if (st && isOwnFile(st)) return;
   const findings = await engine.imageFindings(server);
   if (findings.length > 0) {
@@ -25397,25 +25533,25 @@ async function checkImageOnce(home, engine, server, image) {
     );
   }
   await makeDir(stampDir(home), PRIVATE_DIR);
-  await (0, import_promises68.open)(stamp, "wx", 384).then(
+  await (0, import_promises69.open)(stamp, "wx", 384).then(
     (fh) => fh.close(),
     (e) => {
       if (e.code !== "EEXIST") throw e;
     }
   );
 }
-var import_promises68, import_node_path76, CHECK_REVISION, stampDir;
+var import_promises69, import_node_path77, CHECK_REVISION, stampDir;
 var init_checked_images = __esm({
   "packages/core/src/clones/checked-images.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_promises69 = require("node:fs/promises");
+    import_node_path77 = __toESM(require("node:path"), 1);
     init_errors();
     init_own_file();
     init_paths();
     CHECK_REVISION = 2;
-    stampDir = (home) => import_node_path76.default.join(home, "state", "checked-images");
+    stampDir = (home) => import_node_path77.default.join(home, "state", "checked-images");
   }
 });
 
@@ -25566,7 +25702,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises69.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises70.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -25594,7 +25730,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path77.default.join(record2.dir, "run"),
+      runDir: import_node_path78.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -25661,21 +25797,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path77.default.resolve(home));
+  return cloneLabels2(cloneId, import_node_path78.default.resolve(home));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises69.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises70.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto16, import_promises69, import_node_path77, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto16, import_promises70, import_node_path78, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
-    import_promises69 = __toESM(require("node:fs/promises"), 1);
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_promises70 = __toESM(require("node:fs/promises"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -25761,20 +25897,20 @@ var init_lifecycle = __esm({
 // packages/core/src/util/build-record.ts
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises70.readFile)(import_node_path78.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises71.readFile)(import_node_path79.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises70, import_node_path78, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises71, import_node_path79, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = require("node:fs/promises");
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_promises71 = require("node:fs/promises");
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -25784,11 +25920,11 @@ var init_build_record = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home, reporter) {
-  const workRoot = import_node_path79.default.join(home, "work");
+  const workRoot = import_node_path80.default.join(home, "work");
   const released = [];
-  for (const entry of await (0, import_promises71.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises72.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path79.default.join(workRoot, entry.name);
+    const dir = import_node_path80.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -25802,7 +25938,7 @@ async function sweepBuildDir(home, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises71.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises72.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -25813,12 +25949,12 @@ async function sweepBuildDir(home, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises71.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises72.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path79.default.join(dir, "staging");
+  const staging = import_node_path80.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
@@ -25827,22 +25963,22 @@ async function postgresUnder(dir) {
   return (await postmastersUnder(dir)).map(({ pid, args }) => {
     const socketSetting = args.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path79.default.dirname(socketDir) === import_node_os11.default.tmpdir() && import_node_path79.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path80.default.dirname(socketDir) === import_node_os12.default.tmpdir() && import_node_path80.default.basename(socketDir).startsWith("dbclone-pg-");
     return { pid, socketDir: ours ? socketDir : void 0 };
   });
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises71.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises72.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises71, import_node_os11, import_node_path79, UNRECORDED_GRACE_MS;
+var import_promises72, import_node_os12, import_node_path80, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = require("node:fs/promises");
-    import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_promises72 = require("node:fs/promises");
+    import_node_os12 = __toESM(require("node:os"), 1);
+    import_node_path80 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -25883,10 +26019,10 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path80.default.join(opts.home, "clones");
+  const clonesDir = import_node_path81.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   const recordedOrNotOurs = (pm) => {
-    const owner = import_node_path80.default.join(clonesDir, import_node_path80.default.relative(clonesDir, pm.dataDir).split(import_node_path80.default.sep)[0]);
+    const owner = import_node_path81.default.join(clonesDir, import_node_path81.default.relative(clonesDir, pm.dataDir).split(import_node_path81.default.sep)[0]);
     return known.has(owner) || !isCloneDir(clonesDir, owner);
   };
   result.released.push(...await stopStrayServers(clonesDir, opts.reporter, recordedOrNotOurs));
@@ -25898,23 +26034,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises72.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path80.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises73.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path81.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises72.default.rm(dir, { recursive: true, force: true });
+    await import_promises73.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path80.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path80.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path80.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path81.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path81.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path81.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path80.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path80.default.basename(dir));
+  return import_node_path81.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path81.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -25937,17 +26073,17 @@ async function removeOrphanContainers2(home, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path80.default.resolve(home), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path81.default.resolve(home), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises72, import_node_path80, STALE_CREATING_MS;
+var import_promises73, import_node_path81, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -27196,7 +27332,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path82 = require("node:path");
+    var path83 = require("node:path");
     var fs6 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -28209,9 +28345,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path82.resolve(baseDir, baseName);
+          const localBin = path83.resolve(baseDir, baseName);
           if (fs6.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path82.extname(baseName))) return void 0;
+          if (sourceExt.includes(path83.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs6.existsSync(`${localBin}${ext}`)
           );
@@ -28229,17 +28365,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path82.resolve(
-            path82.dirname(resolvedScriptPath),
+          executableDir = path83.resolve(
+            path83.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path82.basename(
+            const legacyName = path83.basename(
               this._scriptPath,
-              path82.extname(this._scriptPath)
+              path83.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -28250,7 +28386,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path82.extname(executableFile));
+        launchWithNode = sourceExt.includes(path83.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -29165,7 +29301,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path82.basename(filename, path82.extname(filename));
+        this._name = path83.basename(filename, path83.extname(filename));
         return this;
       }
       /**
@@ -29179,9 +29315,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path83) {
-        if (path83 === void 0) return this._executableDir;
-        this._executableDir = path83;
+      executableDir(path84) {
+        if (path84 === void 0) return this._executableDir;
+        this._executableDir = path84;
         return this;
       }
       /**
@@ -29625,7 +29761,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path81 = __toESM(require("node:path"), 1);
+var import_node_path82 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -29955,7 +30091,7 @@ var CliContext = class {
     const { repo, home } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path81.default.join(home, "cache"),
+      cacheDir: import_node_path82.default.join(home, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home) } }
     });

@@ -346,10 +346,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path103) {
-  if (!path103)
+function getElementAtPath(obj, path104) {
+  if (!path104)
     return obj;
-  return path103.reduce((acc, key) => acc?.[key], obj);
+  return path104.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -608,11 +608,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path103, issues) {
+function prefixIssues(path104, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path103);
+    iss.path.unshift(path104);
     return iss;
   });
 }
@@ -1143,16 +1143,16 @@ function flattenError(error2, mapper = (issue2) => issue2.message) {
 }
 function formatError(error2, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error3, path103 = []) => {
+  const processError = (error3, path104 = []) => {
     for (const issue2 of error3.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path103, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path104, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path103, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path104, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path103, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path104, ...issue2.path]);
       } else {
-        const fullpath = [...path103, ...issue2.path];
+        const fullpath = [...path104, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -9250,8 +9250,8 @@ async function errorText(res) {
   }
 }
 function shortPath(p) {
-  const path103 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
-  return path103.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
+  const path104 = /^https?:/.test(p) ? new URL(p).pathname : p.split("?")[0];
+  return path104.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026").replace(/\/uploads\/[^/]+$/, "/uploads/\u2026");
 }
 function reasonFor(e) {
   for (let err = e, depth = 0; err && depth < 4; err = err.cause, depth++) {
@@ -16144,6 +16144,137 @@ var init_recoveryTarget = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/wal-check.ts
+async function refuseReplayOutside(bins, dataDir, what, archiveDir) {
+  const tablespaceMap = (await (0, import_promises55.readFile)(import_node_path56.default.join(dataDir, "tablespace_map"), "utf8").catch(() => "")).trim();
+  if (tablespaceMap) {
+    throw new SourceError(
+      `${what} has a tablespace_map listing ${tablespaceMap.split("\n").length} tablespace(s): recovery would link directories outside the data directory. dbclone images hold a single data directory; use a dump instead.`
+    );
+  }
+  const linked = await (0, import_promises55.readdir)(import_node_path56.default.join(dataDir, "pg_tblspc")).catch(() => []);
+  if (linked.length) {
+    throw new SourceError(
+      `${what} has ${linked.length} tablespace(s) in pg_tblspc, outside its data directory. dbclone images hold a single data directory; use a dump instead.`
+    );
+  }
+  const dirs = [...archiveDir ? [archiveDir] : [], import_node_path56.default.join(dataDir, "pg_wal")];
+  const found = [];
+  const waldump = (args, cwdDir) => tablespaceRecords(bins, ["--path", cwdDir, "--rmgr", "Tablespace", ...args]);
+  for (const dir of dirs) for (const segment of await segmentFiles(dir)) found.push(...await waldump([segment, segment], dir));
+  const entries = [...await controlEntries(bins, dataDir), ...await labelEntries(dataDir)];
+  const views = await (0, import_promises55.mkdtemp)(import_node_path56.default.join(import_node_os8.default.tmpdir(), "dbclone-walview-"));
+  try {
+    await giveToServerUser(views);
+    const histories = await timelineHistories(dirs);
+    for (const [timeline, begins] of histories) entries.push(...begins.filter((b) => b.timeline === timeline));
+    for (const target of /* @__PURE__ */ new Set([...histories.keys(), ...entries.map((e) => e.timeline)])) {
+      const view = import_node_path56.default.join(views, String(target));
+      await (0, import_promises55.mkdir)(view, { mode: 448 });
+      await giveToServerUser(view);
+      await linkReplayView(view, dirs, histories.get(target) ?? [{ timeline: target, lsn: "0/0" }]);
+      for (const e of entries) found.push(...await waldump(["--timeline", "1", "--start", e.lsn], view));
+    }
+  } finally {
+    await (0, import_promises55.rm)(views, { recursive: true, force: true });
+  }
+  if (found.length) {
+    throw new SourceError(
+      `${what}: its WAL holds a tablespace record at ${[...new Set(found)].slice(0, 3).join(", ")}; replaying it would create or remove directories outside the data directory, so nothing was replayed. Take the source without tablespaces, or use a dump.`
+    );
+  }
+}
+async function tablespaceRecords(bins, args) {
+  const r = await run(bins.bin("pg_waldump"), args, { asUser: serverUser().asUser, cwd: "/", allowFailure: true, timeoutMs: 36e5 });
+  return r.stdout.split("\n").filter((l) => l.startsWith("rmgr: Tablespace")).map((l) => /lsn: ([0-9A-F]+\/[0-9A-F]+)/.exec(l)?.[1] ?? "?");
+}
+async function segmentFiles(dir) {
+  const names = (await (0, import_promises55.readdir)(dir).catch(() => [])).filter((n) => SEGMENT_NAME.test(n)).sort();
+  const files = [];
+  for (const n of names) if ((await (0, import_promises55.lstat)(import_node_path56.default.join(dir, n))).isFile()) files.push(n);
+  return files;
+}
+async function controlEntries(bins, dataDir) {
+  const r = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/", allowFailure: true });
+  const field = (name) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(r.stdout)?.[1];
+  const timeline = Number(field("Latest checkpoint's TimeLineID"));
+  if (!Number.isInteger(timeline) || timeline < 1) return [];
+  return [field("Latest checkpoint location"), field("Latest checkpoint's REDO location")].filter(isLsn2).map((lsn2) => ({ lsn: lsn2, timeline }));
+}
+async function labelEntries(dataDir) {
+  const label3 = await (0, import_promises55.readFile)(import_node_path56.default.join(dataDir, "backup_label"), "utf8").catch(() => "");
+  const timeline = Number(/^START TIMELINE:\s*(\d+)/m.exec(label3)?.[1] ?? /^START WAL LOCATION:.*file ([0-9A-F]{8})/m.exec(label3)?.[1] ?? Number.NaN);
+  if (!Number.isInteger(timeline) || timeline < 1) return [];
+  return [/^START WAL LOCATION:\s*(\S+)/m.exec(label3)?.[1], /^CHECKPOINT LOCATION:\s*(\S+)/m.exec(label3)?.[1]].filter(isLsn2).map((lsn2) => ({ lsn: lsn2, timeline }));
+}
+async function timelineHistories(dirs) {
+  const out = /* @__PURE__ */ new Map();
+  for (const dir of dirs) {
+    for (const name of await (0, import_promises55.readdir)(dir).catch(() => [])) {
+      const m = HISTORY_NAME.exec(name);
+      if (!m || out.has(Number.parseInt(m[1], 16))) continue;
+      const text = await (0, import_promises55.readFile)(import_node_path56.default.join(dir, name), "utf8").catch(() => "");
+      const lines = text.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => /^\d+$/.test(f[0] ?? "") && isLsn2(f[1]));
+      const begins = [];
+      let begin = "0/0";
+      for (const [parent, end] of lines) {
+        begins.push({ timeline: Number(parent), lsn: begin });
+        begin = end;
+      }
+      const timeline = Number.parseInt(m[1], 16);
+      begins.push({ timeline, lsn: begin });
+      out.set(timeline, begins);
+    }
+  }
+  return out;
+}
+async function linkReplayView(view, dirs, begins) {
+  const byTimeline = [...begins].sort((a, b) => b.timeline - a.timeline);
+  const files = /* @__PURE__ */ new Map();
+  let segmentBytes = 0;
+  for (const dir of dirs) {
+    for (const name of await segmentFiles(dir)) {
+      if (files.has(name)) continue;
+      files.set(name, import_node_path56.default.join(dir, name));
+      segmentBytes ||= (await (0, import_promises55.lstat)(import_node_path56.default.join(dir, name))).size;
+    }
+  }
+  if (!segmentBytes) return;
+  const perLog = 0x100000000n / BigInt(segmentBytes);
+  const segNo = (name) => BigInt(`0x${name.slice(8, 16)}`) * perLog + BigInt(`0x${name.slice(16, 24)}`);
+  const segmentsOf = /* @__PURE__ */ new Map();
+  for (const name of files.keys()) segmentsOf.set(segNo(name), name.slice(8));
+  for (const [no, rest] of segmentsOf) {
+    for (const b of byTimeline) {
+      if (lsnValue(b.lsn) / BigInt(segmentBytes) > no) continue;
+      const file = files.get(`${b.timeline.toString(16).toUpperCase().padStart(8, "0")}${rest}`);
+      if (!file) continue;
+      await (0, import_promises55.symlink)(file, import_node_path56.default.join(view, `00000001${rest}`));
+      break;
+    }
+  }
+}
+var import_promises55, import_node_os8, import_node_path56, HISTORY_NAME, isLsn2, lsnValue;
+var init_wal_check = __esm({
+  "packages/core/src/engine/postgres/wal-check.ts"() {
+    "use strict";
+    init_import_meta_url();
+    import_promises55 = require("node:fs/promises");
+    import_node_os8 = __toESM(require("node:os"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
+    init_errors();
+    init_exec();
+    init_osUser();
+    init_walArchive();
+    HISTORY_NAME = /^([0-9A-F]{8})\.history$/;
+    isLsn2 = (s) => !!s && /^[0-9A-F]+\/[0-9A-F]+$/i.test(s) && s !== "0/0";
+    lsnValue = (lsn2) => {
+      const [hi, lo] = lsn2.split("/");
+      return BigInt(`0x${hi}`) << 32n | BigInt(`0x${lo}`);
+    };
+  }
+});
+
 // packages/core/src/engine/postgres/recoveryServer.ts
 async function controlData(bins, dataDir) {
   const { stdout } = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/" });
@@ -16204,18 +16335,19 @@ ${tail}`);
 ${tail}`);
 }
 async function runRecovery(r) {
+  await refuseReplayOutside(r.bins, r.dataDir, "The base backup", r.archiveDir);
   const control = await controlData(r.bins, r.dataDir);
-  if (r.archiveDir) await writeServerFile(import_node_path56.default.join(r.dataDir, "recovery.signal"), "");
-  const socketDir = await (0, import_promises55.mkdtemp)(import_node_path56.default.join(import_node_os8.default.tmpdir(), "dbclone-rec-"));
+  if (r.archiveDir) await writeServerFile(import_node_path57.default.join(r.dataDir, "recovery.signal"), "");
+  const socketDir = await (0, import_promises56.mkdtemp)(import_node_path57.default.join(import_node_os9.default.tmpdir(), "dbclone-rec-"));
   let pid;
-  const logFile = import_node_path56.default.join(socketDir, "postgres.log");
-  const readLog = () => (0, import_promises55.readFile)(logFile, "utf8").catch(() => "");
+  const logFile = import_node_path57.default.join(socketDir, "postgres.log");
+  const readLog = () => (0, import_promises56.readFile)(logFile, "utf8").catch(() => "");
   try {
-    await (0, import_promises55.chmod)(socketDir, 448);
+    await (0, import_promises56.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path56.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path57.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    await (0, import_promises55.writeFile)(logFile, "", { mode: 416 });
+    await (0, import_promises56.writeFile)(logFile, "", { mode: 416 });
     await giveToServerUser(logFile);
     const settings = {
       ...commonSettings(r.dataDir, socketDir, hbaFile),
@@ -16267,17 +16399,17 @@ async function runRecovery(r) {
     return outcome;
   } finally {
     if (pid !== void 0) await stopPostgres(pid, { fast: true, graceMs: 3e4 }).catch(() => void 0);
-    await (0, import_promises55.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises56.rm)(socketDir, { recursive: true, force: true });
   }
 }
-var import_promises55, import_node_os8, import_node_path56, POLL_MS2, sleep3;
+var import_promises56, import_node_os9, import_node_path57, POLL_MS2, sleep3;
 var init_recoveryServer = __esm({
   "packages/core/src/engine/postgres/recoveryServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises55 = require("node:fs/promises");
-    import_node_os8 = __toESM(require("node:os"), 1);
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_promises56 = require("node:fs/promises");
+    import_node_os9 = __toESM(require("node:os"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_config();
@@ -16285,6 +16417,7 @@ var init_recoveryServer = __esm({
     init_osUser();
     init_recoveryTarget();
     init_walArchive();
+    init_wal_check();
     POLL_MS2 = 200;
     sleep3 = (ms) => new Promise((r) => setTimeout(r, ms));
   }
@@ -16297,18 +16430,18 @@ function isForward(last, next) {
   return last.target.kind !== "time" || next.at.getTime() >= new Date(last.target.at ?? last.target.value).getTime();
 }
 async function continueKeptState(a) {
-  const stateDir2 = import_node_path57.default.resolve(a.source.keepRecoveryState);
+  const stateDir2 = import_node_path58.default.resolve(a.source.keepRecoveryState);
   const target = a.probe.target;
   if (target.kind === "end" || !a.source.walArchive) {
     throw new UsageError("--keep-recovery-state needs --wal-archive and a recovery target (time or LSN): the kept state stops at that target, unpromoted.");
   }
-  const stateData = import_node_path57.default.join(stateDir2, "pgdata");
-  const stateFile = import_node_path57.default.join(stateDir2, STATE_FILE);
-  await (0, import_promises56.mkdir)(stateDir2, { recursive: true, mode: 457 });
+  const stateData = import_node_path58.default.join(stateDir2, "pgdata");
+  const stateFile = import_node_path58.default.join(stateDir2, STATE_FILE);
+  await (0, import_promises57.mkdir)(stateDir2, { recursive: true, mode: 457 });
   await assertReachable(stateData);
   let reused = false;
   if ((0, import_node_fs31.existsSync)(stateFile)) {
-    const last = JSON.parse(await (0, import_promises56.readFile)(stateFile, "utf8"));
+    const last = JSON.parse(await (0, import_promises57.readFile)(stateFile, "utf8"));
     if (last.backupStartLsn !== a.probe.backup.startLsn) {
       throw new SourceError(
         `The kept recovery state in ${stateDir2} was restored from another base backup (started at ${last.backupStartLsn}, this one at ${a.probe.backup.startLsn}). Remove ${stateDir2} to start over from this backup.`
@@ -16336,7 +16469,7 @@ async function continueKeptState(a) {
     reporter: a.reporter,
     explain: a.explain
   });
-  await run("sync", ["-f", import_node_path57.default.join(stateData, "PG_VERSION")]);
+  await run("sync", ["-f", import_node_path58.default.join(stateData, "PG_VERSION")]);
   const control = await controlData(a.bins, stateData);
   const state = {
     systemIdentifier: control.get("Database system identifier") ?? "",
@@ -16345,19 +16478,19 @@ async function continueKeptState(a) {
     replayedLsn: control.get("Minimum recovery ending location"),
     updatedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  await (0, import_promises56.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
+  await (0, import_promises57.writeFile)(stateFile, `${JSON.stringify(state, null, 2)}
 `);
   await copyDataDir(stateData, a.dataDir);
   return { dir: stateDir2, reused, stateStoppedAt: outcome.stoppedAt, segmentsRestoredIntoState: outcome.restoredSegments.length };
 }
-var import_node_fs31, import_promises56, import_node_path57, STATE_FILE;
+var import_node_fs31, import_promises57, import_node_path58, STATE_FILE;
 var init_recoveryState = __esm({
   "packages/core/src/engine/postgres/recoveryState.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs31 = require("node:fs");
-    import_promises56 = require("node:fs/promises");
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_promises57 = require("node:fs/promises");
+    import_node_path58 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_baseBackup();
@@ -16397,9 +16530,9 @@ async function probeBaseBackup(source, reporter) {
   }
   const backupEnd = { lsn: history?.stopLsn ?? backup.manifestEndLsn, time: history?.stopTime };
   refuseTargetBeforeBackupEnd(target, backup, backupEnd, (m) => reporter?.warn(m));
-  const range = archive ? `, WAL archive ${import_node_path58.default.basename(import_node_path58.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
+  const range = archive ? `, WAL archive ${import_node_path59.default.basename(import_node_path59.default.resolve(archive.dir))} (${archive.segments[0]} \u2026 ${archive.segments.at(-1)})` : "";
   return {
-    description: `PostgreSQL ${backup.major} base backup ${import_node_path58.default.basename(import_node_path58.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
+    description: `PostgreSQL ${backup.major} base backup ${import_node_path59.default.basename(import_node_path59.default.resolve(source.path))} (${backup.format}, from ${backup.startLsn})${range}, recovered to ${describeTarget(target)}`,
     version: String(backup.major),
     major: backup.major,
     backup,
@@ -16493,12 +16626,12 @@ function backupChainRecord(p, o, control, kept) {
   };
   return JSON.parse(JSON.stringify(record2));
 }
-var import_node_path58;
+var import_node_path59;
 var init_pitr = __esm({
   "packages/core/src/engine/postgres/pitr.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path59 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     init_binaries();
@@ -16531,36 +16664,36 @@ async function probeDump(file) {
   if (kind === "custom" || kind === "directory" || kind === "tar") {
     const toc = await readToc(file);
     const db = toc.database ? `, database ${toc.database}` : "";
-    return { kind, description: `${kind} pg_dump archive ${import_node_path59.default.basename(file)}${db}`, version: toc.version };
+    return { kind, description: `${kind} pg_dump archive ${import_node_path60.default.basename(file)}${db}`, version: toc.version };
   }
   await checkDumpScript(file);
-  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path59.default.basename(file)}` };
+  return { kind, description: `${kind === "dumpall" ? "pg_dumpall script" : "plain SQL dump"} ${import_node_path60.default.basename(file)}` };
 }
 async function probeDataDir(dir) {
-  const pgVersion = import_node_path59.default.join(dir, "PG_VERSION");
-  if (!(0, import_node_fs32.existsSync)(pgVersion) || !(0, import_node_fs32.existsSync)(import_node_path59.default.join(dir, "global", "pg_control"))) {
+  const pgVersion = import_node_path60.default.join(dir, "PG_VERSION");
+  if (!(0, import_node_fs32.existsSync)(pgVersion) || !(0, import_node_fs32.existsSync)(import_node_path60.default.join(dir, "global", "pg_control"))) {
     throw new SourceError(`${dir} is not a PostgreSQL data directory (expected PG_VERSION and global/pg_control in it).`);
   }
-  const version2 = (await (0, import_promises57.readFile)(pgVersion, "utf8")).trim();
+  const version2 = (await (0, import_promises58.readFile)(pgVersion, "utf8")).trim();
   const major = majorOf(version2);
   if (!Number.isFinite(major)) throw new SourceError(`${pgVersion} holds "${version2}", which is not a PostgreSQL version.`);
-  const pidFile = import_node_path59.default.join(dir, "postmaster.pid");
+  const pidFile = import_node_path60.default.join(dir, "postmaster.pid");
   if ((0, import_node_fs32.existsSync)(pidFile)) {
-    const pid = Number.parseInt((await (0, import_promises57.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
+    const pid = Number.parseInt((await (0, import_promises58.readFile)(pidFile, "utf8")).split("\n")[0] ?? "", 10);
     if (pid > 0 && isAlive(pid)) {
       throw new SourceError(
         `${dir} is in use by a running PostgreSQL (pid ${pid}). Stop it first (pg_ctl stop -D ${dir} -m fast) or use the live server as a source instead.`
       );
     }
   }
-  const tablespaces = (0, import_node_fs32.existsSync)(import_node_path59.default.join(dir, "pg_tblspc")) ? await (0, import_promises57.readdir)(import_node_path59.default.join(dir, "pg_tblspc")) : [];
+  const tablespaces = (0, import_node_fs32.existsSync)(import_node_path60.default.join(dir, "pg_tblspc")) ? await (0, import_promises58.readdir)(import_node_path60.default.join(dir, "pg_tblspc")) : [];
   if (tablespaces.length > 0) {
     throw new NotSupportedError(
       `${dir} uses tablespaces outside the data directory (${tablespaces.join(", ")}); dbclone images hold a single data directory. Use a dump instead.`
     );
   }
   await findBinaries(major);
-  return { description: `PostgreSQL ${major} data directory ${import_node_path59.default.basename(import_node_path59.default.resolve(dir))}`, version: version2, major };
+  return { description: `PostgreSQL ${major} data directory ${import_node_path60.default.basename(import_node_path60.default.resolve(dir))}`, version: version2, major };
 }
 async function probeServer(url) {
   const shown = redactUrl(url);
@@ -16612,14 +16745,14 @@ async function probeSource(source) {
       );
   }
 }
-var import_node_fs32, import_promises57, import_node_path59, import_pg5;
+var import_node_fs32, import_promises58, import_node_path60, import_pg5;
 var init_probe = __esm({
   "packages/core/src/engine/postgres/probe.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs32 = require("node:fs");
-    import_promises57 = require("node:fs/promises");
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_promises58 = require("node:fs/promises");
+    import_node_path60 = __toESM(require("node:path"), 1);
     import_pg5 = __toESM(require_pg(), 1);
     init_errors();
     init_exec();
@@ -16633,13 +16766,13 @@ var init_probe = __esm({
 
 // packages/core/src/engine/postgres/buildServer.ts
 async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
-  const socketDir = await (0, import_promises58.mkdtemp)(import_node_path60.default.join(import_node_os9.default.tmpdir(), "dbclone-pg-"));
+  const socketDir = await (0, import_promises59.mkdtemp)(import_node_path61.default.join(import_node_os10.default.tmpdir(), "dbclone-pg-"));
   try {
-    await (0, import_promises58.chmod)(socketDir, 448);
+    await (0, import_promises59.chmod)(socketDir, 448);
     await giveToServerUser(socketDir);
-    const hbaFile = import_node_path60.default.join(socketDir, "pg_hba.conf");
+    const hbaFile = import_node_path61.default.join(socketDir, "pg_hba.conf");
     await writeServerFile(hbaFile, LOCAL_TRUST_HBA);
-    const logFile = import_node_path60.default.join(socketDir, "postgres.log");
+    const logFile = import_node_path61.default.join(socketDir, "postgres.log");
     const { pid } = await launchPostgres({
       bins,
       dataDir,
@@ -16652,7 +16785,7 @@ async function startBuildServer(bins, dataDir, adminUser, timeoutMs = 12e4) {
     });
     return { pid, port: BUILD_PORT, socketDir, adminUser, logFile };
   } catch (e) {
-    await (0, import_promises58.rm)(socketDir, { recursive: true, force: true });
+    await (0, import_promises59.rm)(socketDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -16660,17 +16793,17 @@ async function stopBuildServer(s) {
   try {
     await stopPostgres(s.pid, { fast: true });
   } finally {
-    await (0, import_promises58.rm)(s.socketDir, { recursive: true, force: true });
+    await (0, import_promises59.rm)(s.socketDir, { recursive: true, force: true });
   }
 }
-var import_promises58, import_node_os9, import_node_path60, BUILD_PORT;
+var import_promises59, import_node_os10, import_node_path61, BUILD_PORT;
 var init_buildServer = __esm({
   "packages/core/src/engine/postgres/buildServer.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises58 = require("node:fs/promises");
-    import_node_os9 = __toESM(require("node:os"), 1);
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_promises59 = require("node:fs/promises");
+    import_node_os10 = __toESM(require("node:os"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     init_config();
     init_launch();
     init_osUser();
@@ -16737,7 +16870,7 @@ async function ensureRoles(c, roles) {
   }
 }
 async function runRestoreTool(file, program2, args, what, stdin) {
-  const fh = stdin ? void 0 : await (0, import_promises59.open)(file, import_node_fs33.constants.O_RDONLY | import_node_fs33.constants.O_NOFOLLOW);
+  const fh = stdin ? void 0 : await (0, import_promises60.open)(file, import_node_fs33.constants.O_RDONLY | import_node_fs33.constants.O_NOFOLLOW);
   try {
     await run(program2, args, { asUser: serverUser().asUser, cwd: "/", stdin: stdin ?? fh.fd, timeoutMs: DAY_MS });
   } catch (e) {
@@ -16779,7 +16912,7 @@ async function restoreDump(bins, s, source, filled = /* @__PURE__ */ new Set()) 
   await prepareDatabase(s, db, source.path, filled);
   const args = [...connArgs(s, db), "--no-owner", "--no-privileges", "--exit-on-error"];
   if (kind === "directory") {
-    const readable = (await run("test", ["-r", import_node_path61.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
+    const readable = (await run("test", ["-r", import_node_path62.default.join(source.path, "toc.dat")], { asUser: serverUser().asUser, cwd: "/", allowFailure: true })).code === 0;
     try {
       await run(bins.bin("pg_restore"), [...args, "-j", "2", source.path], { asUser: readable ? serverUser().asUser : void 0, cwd: "/", timeoutMs: DAY_MS });
     } catch (e) {
@@ -16806,15 +16939,15 @@ async function restoreDumpall(bins, s, file) {
   );
   return new Set(after.filter((d) => !before.has(d) || d === "postgres"));
 }
-var import_node_crypto15, import_node_fs33, import_promises59, import_node_path61, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
+var import_node_crypto15, import_node_fs33, import_promises60, import_node_path62, import_node_readline2, import_node_stream2, DAY_MS, connArgs;
 var init_restoreDump = __esm({
   "packages/core/src/engine/postgres/restoreDump.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto15 = require("node:crypto");
     import_node_fs33 = require("node:fs");
-    import_promises59 = require("node:fs/promises");
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_promises60 = require("node:fs/promises");
+    import_node_path62 = __toESM(require("node:path"), 1);
     import_node_readline2 = require("node:readline");
     import_node_stream2 = require("node:stream");
     init_errors();
@@ -16896,6 +17029,8 @@ async function restoreSources(sources, mountPath, reporter) {
   } else {
     await initDataDir(bins, dataDir, adminUser);
   }
+  if (base2?.kind === "datadir") await refuseReplayOutside(bins, dataDir, `The data directory ${base2.path}`);
+  if (base2?.kind === "server") await refuseReplayOutside(bins, dataDir, "The live server's base backup");
   if (base2) adminUser = await bootstrapSuperuser(bins, dataDir);
   progress.update(++step);
   const server = await startBuildServer(bins, dataDir, adminUser);
@@ -16994,6 +17129,7 @@ var init_restore = __esm({
     init_buildServer();
     init_client2();
     init_dataDir();
+    init_wal_check();
     init_engineFile();
     init_config();
     init_osUser();
@@ -17011,16 +17147,16 @@ var init_restore = __esm({
 
 // packages/core/src/engine/postgres/clean-shutdown.ts
 async function uncleanShutdown(dataDir) {
-  if (!(await (0, import_promises60.lstat)(import_node_path62.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
-  const control = await readPrefix(import_node_path62.default.join(dataDir, "global", "pg_control"), 512);
+  if (!(await (0, import_promises61.lstat)(import_node_path63.default.join(dataDir, "global")).catch(() => void 0))?.isDirectory()) return "has no global directory (or a link in its place)";
+  const control = await readPrefix(import_node_path63.default.join(dataDir, "global", "pg_control"), 512);
   if (!control || control.length < 512) return "has no readable global/pg_control";
   const facts = controlFacts(control);
   if (typeof facts === "string") return facts;
-  const walDir = import_node_path62.default.join(dataDir, "pg_wal");
+  const walDir = import_node_path63.default.join(dataDir, "pg_wal");
   const segNo = facts.checkPoint / BigInt(facts.walSegmentSize);
   const perId = 0x100000000n / BigInt(facts.walSegmentSize);
   const segName = `${hex8(segNo / perId)}${hex8(segNo % perId)}`;
-  const copies = (await (0, import_promises60.readdir)(walDir).catch(() => [])).filter(
+  const copies = (await (0, import_promises61.readdir)(walDir).catch(() => [])).filter(
     (n) => /^[0-9A-F]{8}$/.test(n.slice(0, 8)) && n.length === 24 && n.slice(8) === segName && Number.parseInt(n.slice(0, 8), 16) <= facts.timeline
   );
   if (!copies.includes(`${hex8(facts.timeline)}${segName}`)) return `has no WAL segment holding its last checkpoint (${lsnText(facts.checkPoint)})`;
@@ -17044,7 +17180,7 @@ function controlFacts(b) {
   return { checkPoint, timeline: b.readUInt32LE(CONTROL.timeline), walBlockSize, walSegmentSize };
 }
 async function checkpointRecordProblem(walDir, segmentFile, f) {
-  const fh = await openPlainFile(import_node_path62.default.join(walDir, segmentFile));
+  const fh = await openPlainFile(import_node_path63.default.join(walDir, segmentFile));
   if (!fh) return `has an unreadable WAL segment ${segmentFile}`;
   try {
     const bytes = await recordBytes(fh, Number(f.checkPoint % BigInt(f.walSegmentSize)), f);
@@ -17081,7 +17217,7 @@ async function recordBytes(fh, start2, f) {
   return out;
 }
 async function openPlainFile(file) {
-  const fh = await (0, import_promises60.open)(file, import_node_fs34.constants.O_RDONLY | import_node_fs34.constants.O_NOFOLLOW | import_node_fs34.constants.O_NONBLOCK).catch(() => void 0);
+  const fh = await (0, import_promises61.open)(file, import_node_fs34.constants.O_RDONLY | import_node_fs34.constants.O_NOFOLLOW | import_node_fs34.constants.O_NONBLOCK).catch(() => void 0);
   if (fh && !(await fh.stat()).isFile()) {
     await fh.close();
     return void 0;
@@ -17099,14 +17235,14 @@ async function readPrefix(file, n) {
     await fh.close();
   }
 }
-var import_node_fs34, import_promises60, import_node_path62, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
+var import_node_fs34, import_promises61, import_node_path63, KNOWN_CONTROL_VERSION, DB_SHUTDOWNED, FLOAT_FORMAT, CONTROL, RECORD_HEADER, RM_XLOG_ID, XLOG_CHECKPOINT_SHUTDOWN, XLR_BLOCK_ID_DATA_SHORT, XLR_BLOCK_ID_DATA_LONG, XLP_LONG_HEADER, SHORT_PAGE_HEADER, LONG_PAGE_HEADER, NEEDED, lsnText, hex8;
 var init_clean_shutdown = __esm({
   "packages/core/src/engine/postgres/clean-shutdown.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs34 = require("node:fs");
-    import_promises60 = require("node:fs/promises");
-    import_node_path62 = __toESM(require("node:path"), 1);
+    import_promises61 = require("node:fs/promises");
+    import_node_path63 = __toESM(require("node:path"), 1);
     KNOWN_CONTROL_VERSION = 1300;
     DB_SHUTDOWNED = 1;
     FLOAT_FORMAT = 1234567;
@@ -17132,29 +17268,29 @@ function refuse2(mountPath, what) {
   );
 }
 async function assertImageDataDir(mountPath, opts = {}) {
-  const root = await (0, import_promises61.realpath)(mountPath);
+  const root = await (0, import_promises62.realpath)(mountPath);
   const dataDir = dataDirOf(mountPath);
-  const top = await (0, import_promises61.lstat)(dataDir).catch(() => void 0);
+  const top = await (0, import_promises62.lstat)(dataDir).catch(() => void 0);
   if (!top?.isDirectory()) refuse2(mountPath, `(${dataDir}) is ${top?.isSymbolicLink() ? "a symbolic link" : "missing or not a directory"}`);
-  for (const name of await (0, import_promises61.readdir)(dataDir)) {
-    const s = await (0, import_promises61.lstat)(import_node_path63.default.join(dataDir, name));
+  for (const name of await (0, import_promises62.readdir)(dataDir)) {
+    const s = await (0, import_promises62.lstat)(import_node_path64.default.join(dataDir, name));
     if (s.isSymbolicLink()) {
       if (!LINK_ALLOWED.has(name)) refuse2(mountPath, `has a symbolic link ${name}`);
-      const target = await (0, import_promises61.realpath)(import_node_path63.default.join(dataDir, name)).catch(() => void 0);
+      const target = await (0, import_promises62.realpath)(import_node_path64.default.join(dataDir, name)).catch(() => void 0);
       if (!target || !isWithin(target, root)) refuse2(mountPath, `has ${name} linking outside its disk`);
     }
     if (SIGNALS2.includes(name)) refuse2(mountPath, `has ${name}, which would start recovery from elsewhere`);
     if (BACKUP_FILES.includes(name)) refuse2(mountPath, `has ${name}, which would start it as a backup (and make tablespace links)`);
   }
-  for (const entry of await (0, import_promises61.readdir)(import_node_path63.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
+  for (const entry of await (0, import_promises62.readdir)(import_node_path64.default.join(dataDir, "pg_tblspc")).catch(() => [])) {
     refuse2(mountPath, `has a tablespace link pg_tblspc/${entry}`);
   }
-  await assertAutoConfEmpty(mountPath, import_node_path63.default.join(dataDir, "postgresql.auto.conf"));
+  await assertAutoConfEmpty(mountPath, import_node_path64.default.join(dataDir, "postgresql.auto.conf"));
   const unclean = opts.clone ? await uncleanShutdown(dataDir) : void 0;
   if (unclean) refuse2(mountPath, unclean);
 }
 async function assertAutoConfEmpty(mountPath, file) {
-  const fh = await (0, import_promises61.open)(file, import_node_fs35.constants.O_RDONLY | import_node_fs35.constants.O_NOFOLLOW).catch((e) => {
+  const fh = await (0, import_promises62.open)(file, import_node_fs35.constants.O_RDONLY | import_node_fs35.constants.O_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     if (e.code === "ELOOP") refuse2(mountPath, "has postgresql.auto.conf as a symbolic link");
     throw e;
@@ -17171,14 +17307,14 @@ async function assertAutoConfEmpty(mountPath, file) {
     await fh.close();
   }
 }
-var import_node_fs35, import_promises61, import_node_path63, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES;
+var import_node_fs35, import_promises62, import_node_path64, LINK_ALLOWED, SIGNALS2, BACKUP_FILES, AUTO_CONF_MAX_BYTES;
 var init_dataDirLinks = __esm({
   "packages/core/src/engine/postgres/dataDirLinks.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs35 = require("node:fs");
-    import_promises61 = require("node:fs/promises");
-    import_node_path63 = __toESM(require("node:path"), 1);
+    import_promises62 = require("node:fs/promises");
+    import_node_path64 = __toESM(require("node:path"), 1);
     init_errors();
     init_within();
     init_clean_shutdown();
@@ -17194,20 +17330,20 @@ var init_dataDirLinks = __esm({
 async function prepareServer(mountPath, opts) {
   const dataDir = dataDirOf(mountPath);
   const host = opts.host ?? "127.0.0.1";
-  const runDir = import_node_path64.default.resolve(opts.runDir);
-  if (Buffer.byteLength(import_node_path64.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
+  const runDir = import_node_path65.default.resolve(opts.runDir);
+  if (Buffer.byteLength(import_node_path65.default.join(runDir, `.s.PGSQL.${opts.port}`)) > MAX_SOCKET_PATH) {
     throw new UsageError(`The run directory ${runDir} is too long for a unix socket path (${MAX_SOCKET_PATH} bytes max); use a shorter one.`);
   }
   const [read, ...checks] = await Promise.allSettled([
     readEngineFile(mountPath),
     prepareRunDir(runDir),
-    assertReachable(import_node_path64.default.join(dataDir, "PG_VERSION")),
+    assertReachable(import_node_path65.default.join(dataDir, "PG_VERSION")),
     assertImageDataDir(mountPath, { clone: opts.cloneId !== void 0 })
   ]);
   for (const r of [read, ...checks]) if (r.status === "rejected") throw r.reason;
   const info = read.value;
   const bins = await findBinaries(majorOf(info.version));
-  const hbaFile = import_node_path64.default.join(runDir, "pg_hba.conf");
+  const hbaFile = import_node_path65.default.join(runDir, "pg_hba.conf");
   await writeServerFile(hbaFile, hbaContents(info.adminUser, host, opts.listenAll));
   const settings = {
     ...commonSettings(dataDir, runDir, hbaFile),
@@ -17225,7 +17361,7 @@ async function prepareServer(mountPath, opts) {
     socketDir: runDir,
     port: opts.port,
     settings,
-    logFile: import_node_path64.default.join(runDir, "postgres.log"),
+    logFile: import_node_path65.default.join(runDir, "postgres.log"),
     connectUser: info.adminUser,
     hba: { adminUser: info.adminUser, host },
     timeoutMs: opts.timeoutMs ?? 6e4,
@@ -17234,10 +17370,10 @@ async function prepareServer(mountPath, opts) {
   return { spec, server: { host, port: opts.port, socketDir: runDir, adminUser: info.adminUser }, version: info.version };
 }
 async function prepareRunDir(runDir) {
-  await (0, import_promises62.mkdir)(runDir, { recursive: true, mode: 448 });
-  await (0, import_promises62.chmod)(runDir, 448);
+  await (0, import_promises63.mkdir)(runDir, { recursive: true, mode: 448 });
+  await (0, import_promises63.chmod)(runDir, 448);
   await giveToServerUser(runDir);
-  await assertReachable(import_node_path64.default.join(runDir, "postgres.log"));
+  await assertReachable(import_node_path65.default.join(runDir, "postgres.log"));
   await writeRunConfig(runDir);
 }
 async function startServer(mountPath, opts, reporter = silentReporter) {
@@ -17247,7 +17383,7 @@ async function startServer(mountPath, opts, reporter = silentReporter) {
   if (!opts.runtime || opts.runtime.kind === "host") {
     running = { ...server, pid: (await startHostProcess(serverLaunchOf(spec), { timeoutMs: spec.timeoutMs })).pid };
   } else {
-    const launch = serverLaunchOf(spec, [import_node_path64.default.resolve(mountPath), spec.socketDir]);
+    const launch = serverLaunchOf(spec, [import_node_path65.default.resolve(mountPath), spec.socketDir]);
     const handle = await opts.runtime.start(launch, {
       timeoutMs: spec.timeoutMs,
       labels: opts.runtimeLabels,
@@ -17264,13 +17400,13 @@ async function stopServer(server, opts = {}) {
   await dropReadySession(server);
   await stopPostgres(server.pid, { fast: opts.fast !== false });
 }
-var import_promises62, import_node_path64, MAX_SOCKET_PATH;
+var import_promises63, import_node_path65, MAX_SOCKET_PATH;
 var init_server = __esm({
   "packages/core/src/engine/postgres/server.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises62 = require("node:fs/promises");
-    import_node_path64 = __toESM(require("node:path"), 1);
+    import_promises63 = require("node:fs/promises");
+    import_node_path65 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_binaries();
@@ -17292,7 +17428,7 @@ async function forgetStatistics(c) {
 async function scrub(server, reporter, opts = {}) {
   await grantCloneLoginGroup(server);
   const databases2 = await withAdmin(server, "template1", userDatabases);
-  const jobs = Math.max(1, opts.jobs ?? import_node_os10.default.availableParallelism());
+  const jobs = Math.max(1, opts.jobs ?? import_node_os11.default.availableParallelism());
   const progress = reporter.progress(opts.full ? "VACUUM FULL + ANALYZE" : "VACUUM ANALYZE", databases2.length);
   let done = 0;
   for (const db of databases2) {
@@ -17338,12 +17474,12 @@ async function vacuumFullInParallel(server, db, jobs) {
     await c.query(STATISTICS);
   });
 }
-var import_node_os10, FULL, FORGET_STATISTICS, STATISTICS;
+var import_node_os11, FULL, FORGET_STATISTICS, STATISTICS;
 var init_scrub = __esm({
   "packages/core/src/engine/postgres/scrub.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_os10 = __toESM(require("node:os"), 1);
+    import_node_os11 = __toESM(require("node:os"), 1);
     init_client2();
     init_login_group();
     init_sql();
@@ -17363,20 +17499,20 @@ async function stagingSize(sources, requested) {
   return Math.max(8 * GiB2, Math.ceil(bytes * 4 / GiB2) * GiB2);
 }
 async function sizeOnDisk(p) {
-  const st = await import_promises63.default.stat(p).catch(() => void 0);
+  const st = await import_promises64.default.stat(p).catch(() => void 0);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;
   let total = 0;
-  for (const entry of await import_promises63.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path65.default.join(p, entry.name));
+  for (const entry of await import_promises64.default.readdir(p, { withFileTypes: true })) total += await sizeOnDisk(import_node_path66.default.join(p, entry.name));
   return total;
 }
-var import_promises63, import_node_path65, GiB2;
+var import_promises64, import_node_path66, GiB2;
 var init_staging_size = __esm({
   "packages/core/src/engine/postgres/staging-size.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises63 = __toESM(require("node:fs/promises"), 1);
-    import_node_path65 = __toESM(require("node:path"), 1);
+    import_promises64 = __toESM(require("node:fs/promises"), 1);
+    import_node_path66 = __toESM(require("node:path"), 1);
     GiB2 = 1024 ** 3;
   }
 });
@@ -17570,10 +17706,10 @@ async function createSampleDump(outFile, opts = {}) {
   const faker = new import_faker.Faker({ locale: [import_faker.en] });
   faker.seed(opts.seed ?? 42);
   const bins = await findBinaries();
-  const work = await (0, import_promises64.mkdtemp)(import_node_path66.default.join(import_node_os11.default.tmpdir(), "dbclone-sample-"));
+  const work = await (0, import_promises65.mkdtemp)(import_node_path67.default.join(import_node_os12.default.tmpdir(), "dbclone-sample-"));
   try {
-    await (0, import_promises64.chmod)(work, 493);
-    const dataDir = import_node_path66.default.join(work, "pgdata");
+    await (0, import_promises65.chmod)(work, 493);
+    const dataDir = import_node_path67.default.join(work, "pgdata");
     reporter.info(`Generating sample database "${database2}" (~${opts.sizeMb ?? 100} MB, ${customers} customers)`);
     await initDataDir(bins, dataDir, ADMIN_USER);
     const server = await startBuildServer(bins, dataDir, ADMIN_USER);
@@ -17593,18 +17729,18 @@ async function createSampleDump(outFile, opts = {}) {
       await stopBuildServer(server);
     }
   } finally {
-    await (0, import_promises64.rm)(work, { recursive: true, force: true });
+    await (0, import_promises65.rm)(work, { recursive: true, force: true });
   }
 }
-var import_faker, import_promises64, import_node_os11, import_node_path66, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
+var import_faker, import_promises65, import_node_os12, import_node_path67, SAMPLE_SHOP_POLICY, BYTES_PER_CUSTOMER, EMPTY_DATABASE_BYTES, POOL, PRODUCTS, SCHEMA, CONSTRAINTS;
 var init_sample = __esm({
   "packages/core/src/engine/postgres/sample.ts"() {
     "use strict";
     init_import_meta_url();
     import_faker = __toESM(require_faker(), 1);
-    import_promises64 = require("node:fs/promises");
-    import_node_os11 = __toESM(require("node:os"), 1);
-    import_node_path66 = __toESM(require("node:path"), 1);
+    import_promises65 = require("node:fs/promises");
+    import_node_os12 = __toESM(require("node:os"), 1);
+    import_node_path67 = __toESM(require("node:path"), 1);
     init_reporter();
     init_exec();
     init_binaries();
@@ -17696,24 +17832,24 @@ async function robocopy(args, reporter) {
 }
 function windowsFileOps(reporter) {
   return {
-    makeDir: async (dir) => void await (0, import_promises65.mkdir)(dir, { recursive: true }),
+    makeDir: async (dir) => void await (0, import_promises66.mkdir)(dir, { recursive: true }),
     copyTree: (from, to, opts) => robocopy(robocopyTreeArgs(from, to, opts?.excludeFiles), reporter),
     moveFile: async (from, to) => {
-      const dir = import_node_path67.default.win32.dirname(to);
+      const dir = import_node_path68.default.win32.dirname(to);
       await robocopy(robocopyMoveArgs(from, dir), reporter);
-      const moved = import_node_path67.default.win32.join(dir, import_node_path67.default.win32.basename(from));
-      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises65.rename)(moved, to);
+      const moved = import_node_path68.default.win32.join(dir, import_node_path68.default.win32.basename(from));
+      if (moved.toLowerCase() !== to.toLowerCase()) await (0, import_promises66.rename)(moved, to);
     },
-    writeText: (file, text) => (0, import_promises65.writeFile)(file, text, "utf8")
+    writeText: (file, text) => (0, import_promises66.writeFile)(file, text, "utf8")
   };
 }
-var import_promises65, import_node_path67, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
+var import_promises66, import_node_path68, QUIET, robocopyTreeArgs, robocopyMoveArgs, robocopySucceeded;
 var init_file_ops = __esm({
   "packages/core/src/engine/sqlserver/file-ops.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises65 = require("node:fs/promises");
-    import_node_path67 = __toESM(require("node:path"), 1);
+    import_promises66 = require("node:fs/promises");
+    import_node_path68 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
     QUIET = ["/R:1", "/W:1", "/NP", "/NFL", "/NDL", "/NJH", "/NJS"];
@@ -17729,9 +17865,9 @@ var init_file_ops = __esm({
       ...QUIET
     ];
     robocopyMoveArgs = (from, toDir) => [
-      import_node_path67.default.win32.dirname(from),
+      import_node_path68.default.win32.dirname(from),
       toDir,
-      import_node_path67.default.win32.basename(from),
+      import_node_path68.default.win32.basename(from),
       "/B",
       "/MOV",
       "/COPY:DAT",
@@ -17743,10 +17879,10 @@ var init_file_ops = __esm({
 
 // packages/core/src/engine/sqlserver/layout.ts
 async function readImageLayout(mountPath) {
-  const file = import_node_path68.default.win32.join(mountPath, LAYOUT_FILE);
+  const file = import_node_path69.default.win32.join(mountPath, LAYOUT_FILE);
   let layout;
   try {
-    layout = JSON.parse(await (0, import_promises66.readFile)(file, "utf8"));
+    layout = JSON.parse(await (0, import_promises67.readFile)(file, "utf8"));
   } catch (e) {
     throw new BuildError(`${file} could not be read (${e.message}); this disk is not a dbclone SQL Server image.`);
   }
@@ -17754,13 +17890,13 @@ async function readImageLayout(mountPath) {
     throw new BuildError(`${file} has an unknown layout version ${String(layout.version)}; upgrade dbclone.`);
   return layout;
 }
-var import_promises66, import_node_path68, LAYOUT_FILE;
+var import_promises67, import_node_path69, LAYOUT_FILE;
 var init_layout2 = __esm({
   "packages/core/src/engine/sqlserver/layout.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises66 = require("node:fs/promises");
-    import_node_path68 = __toESM(require("node:path"), 1);
+    import_promises67 = require("node:fs/promises");
+    import_node_path69 = __toESM(require("node:path"), 1);
     init_errors();
     LAYOUT_FILE = "dbclone-layout.json";
   }
@@ -18164,13 +18300,13 @@ async function attachCloneDatabases(deps, opts, cleanup) {
   const account = String(service?.account ?? "");
   if (!account) throw new CloneError("Could not read the SQL Server service account from sys.dm_server_services; the login needs VIEW SERVER STATE.");
   const instance = service?.instance == null ? null : String(service.instance);
-  const databasesDir = import_node_path69.default.win32.join(mountPath, "databases");
+  const databasesDir = import_node_path70.default.win32.join(mountPath, "databases");
   await runner.command("icacls", icaclsSetOwnerArgs(databasesDir));
   await runner.command("icacls", icaclsGrantArgs(databasesDir, filePrincipals(account, instance, opts.windowsCaller)));
   const attached = {};
   for (const [i, db] of layout.databases.entries()) {
     const name = cloneDatabaseName(db.name, opts.cloneId);
-    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path69.default.win32.join(mountPath, f.path) }));
+    const files = db.files.map((f) => ({ logicalName: f.logicalName, path: import_node_path70.default.win32.join(mountPath, f.path) }));
     const filestream = db.files.some((f) => f.kind === "FILESTREAM") ? { filestreamDirectory: `dbclone_${opts.cloneId}_${i}` } : {};
     await exec.execute(attachCloneSql(name, files, filestream));
     attached[db.name] = name;
@@ -18209,12 +18345,12 @@ IF DB_ID(@db) IS NOT NULL DROP DATABASE ${quoteName(name)};`, { db: name });
   }
   return { failures, stillAttached };
 }
-var import_node_path69, cloneDatabaseName, stillAttachedFailure, teardownError;
+var import_node_path70, cloneDatabaseName, stillAttachedFailure, teardownError;
 var init_clone2 = __esm({
   "packages/core/src/engine/sqlserver/clone.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path69 = __toESM(require("node:path"), 1);
+    import_node_path70 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -18385,12 +18521,12 @@ function assertHostFor(kind) {
 function engineConnection(kind) {
   return platformEntry(kind).connection();
 }
-var import_node_path70, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
+var import_node_path71, stateDir, CLONE_DISKS, CLONE_DISK_NAMES, DEFAULT_ORDER, PLATFORMS;
 var init_registry = __esm({
   "packages/core/src/platform/registry.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path70 = __toESM(require("node:path"), 1);
+    import_node_path71 = __toESM(require("node:path"), 1);
     init_disk();
     init_engine2();
     init_osUser();
@@ -18399,7 +18535,7 @@ var init_registry = __esm({
     init_errors();
     init_disk_names();
     init_reporter();
-    stateDir = (home2) => import_node_path70.default.join(home2, "state");
+    stateDir = (home2) => import_node_path71.default.join(home2, "state");
     CLONE_DISKS = {
       qcow2: { format: CLONE_DISK_FORMATS.qcow2, unavailable: qcow2UnavailableReason, make: (home2) => new Qcow2Driver({ stateDir: stateDir(home2) }) },
       reflink: {
@@ -18548,11 +18684,11 @@ function moveTargets(dir, files) {
     const stem = `f${f.fileId}-${safeFileName(f.logicalName)}`;
     const ext = f.kind === "L" ? ".ldf" : f.kind === "D" ? f.fileId === 1 ? ".mdf" : ".ndf" : "";
     const folder = f.kind === "S" ? "filestream" : f.kind === "F" ? "fulltext" : "";
-    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path71.default.win32.join(dir, folder, stem + ext) };
+    return { logicalName: f.logicalName, kind: f.kind, target: import_node_path72.default.win32.join(dir, folder, stem + ext) };
   });
 }
 function foldersToCreate(targets) {
-  return [...new Set(targets.map((t) => import_node_path71.default.win32.dirname(t.target)))];
+  return [...new Set(targets.map((t) => import_node_path72.default.win32.dirname(t.target)))];
 }
 function withMoves(targets) {
   const params = {};
@@ -18592,12 +18728,12 @@ function restorePercent(m) {
   const n = /(\d+)/.exec(m.message);
   return n ? Number(n[1]) : void 0;
 }
-var import_node_path71, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
+var import_node_path72, HEADERONLY, FILELISTONLY, DATABASE_EXISTS, safeFileName, databaseDir, backupKey;
 var init_restore_sql = __esm({
   "packages/core/src/engine/sqlserver/restore-sql.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path71 = __toESM(require("node:path"), 1);
+    import_node_path72 = __toESM(require("node:path"), 1);
     init_errors();
     HEADERONLY = (file) => ({ sql: "RESTORE HEADERONLY FROM DISK = @file;", params: { file } });
     FILELISTONLY = (file, position) => ({
@@ -18606,7 +18742,7 @@ var init_restore_sql = __esm({
     });
     DATABASE_EXISTS = (db) => ({ sql: "SELECT DB_ID(@db) AS id;", params: { db } });
     safeFileName = (name) => name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, "_").replace(/[. ]+$/, "_") || "_";
-    databaseDir = (mountPath, index, db) => import_node_path71.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
+    databaseDir = (mountPath, index, db) => import_node_path72.default.win32.join(mountPath, "databases", `${index}-${safeFileName(db)}`);
     backupKey = (h) => `${h.file}#${h.position}`;
   }
 });
@@ -18925,12 +19061,12 @@ function backupChainRecord2(plans) {
     }))
   };
 }
-var import_node_path72, win, run3, SqlServerBuild;
+var import_node_path73, win, run3, SqlServerBuild;
 var init_build_steps = __esm({
   "packages/core/src/engine/sqlserver/build-steps.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path72 = __toESM(require("node:path"), 1);
+    import_node_path73 = __toESM(require("node:path"), 1);
     init_errors();
     init_cleanup();
     init_executor();
@@ -18941,7 +19077,7 @@ var init_build_steps = __esm({
     init_sizing();
     init_restore_plan();
     init_layout2();
-    win = import_node_path72.default.win32;
+    win = import_node_path73.default.win32;
     run3 = (exec, s) => exec.execute(s.sql, s.params);
     SqlServerBuild = class {
       constructor(files) {
@@ -19130,12 +19266,12 @@ var init_schema_facts = __esm({
 });
 
 // packages/core/src/engine/sqlserver/build-engine.ts
-var import_node_path73, SqlServerBuildEngine;
+var import_node_path74, SqlServerBuildEngine;
 var init_build_engine = __esm({
   "packages/core/src/engine/sqlserver/build-engine.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path73 = __toESM(require("node:path"), 1);
+    import_node_path74 = __toESM(require("node:path"), 1);
     init_errors();
     init_build_steps();
     init_engine3();
@@ -19154,7 +19290,7 @@ var init_build_engine = __esm({
       async probeSource(source) {
         if (source.kind !== "backup-chain") throw new SourceError(`SQL Server images are built from backup chains (--from-backup), not a ${source.kind} source.`);
         const files = [source.full, source.differential, ...source.logs ?? []].filter((f) => Boolean(f));
-        return { description: files.map((f) => import_node_path73.default.win32.basename(f)).join(" + ") };
+        return { description: files.map((f) => import_node_path74.default.win32.basename(f)).join(" + ") };
       }
       /** RESTORE HEADERONLY / FILELISTONLY of every backup: the restored size plus headroom, at least `requested`. */
       stagingSize(sources, requested) {
@@ -19497,14 +19633,14 @@ var init_pattern_set = __esm({
 });
 
 // packages/core/src/util/private-temp-dir.ts
-function makePrivateTempDir(prefix, parent = import_node_os12.default.tmpdir()) {
+function makePrivateTempDir(prefix, parent = import_node_os13.default.tmpdir()) {
   if (!hooked) {
     hooked = true;
     process.on("exit", () => {
       for (const d of live) (0, import_node_fs37.rmSync)(d, { recursive: true, force: true });
     });
   }
-  const dir = (0, import_node_fs37.mkdtempSync)(import_node_path74.default.join(parent, prefix));
+  const dir = (0, import_node_fs37.mkdtempSync)(import_node_path75.default.join(parent, prefix));
   live.add(dir);
   return {
     path: dir,
@@ -19514,14 +19650,14 @@ function makePrivateTempDir(prefix, parent = import_node_os12.default.tmpdir()) 
     }
   };
 }
-var import_node_fs37, import_node_os12, import_node_path74, live, hooked;
+var import_node_fs37, import_node_os13, import_node_path75, live, hooked;
 var init_private_temp_dir = __esm({
   "packages/core/src/util/private-temp-dir.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs37 = require("node:fs");
-    import_node_os12 = __toESM(require("node:os"), 1);
-    import_node_path74 = __toESM(require("node:path"), 1);
+    import_node_os13 = __toESM(require("node:os"), 1);
+    import_node_path75 = __toESM(require("node:path"), 1);
     live = /* @__PURE__ */ new Set();
     hooked = false;
   }
@@ -19713,14 +19849,14 @@ function damaged() {
     "a partition of the leak scan's originals was cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
   );
 }
-var import_node_crypto16, import_node_fs38, import_node_path75, HEADER, WRITE_BUFFERS, MAX_FLUSH, READ_CHUNK, WindowIndex;
+var import_node_crypto16, import_node_fs38, import_node_path76, HEADER, WRITE_BUFFERS, MAX_FLUSH, READ_CHUNK, WindowIndex;
 var init_window_index = __esm({
   "packages/core/src/masking/leak-scan/window-index.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto16 = __toESM(require("node:crypto"), 1);
     import_node_fs38 = require("node:fs");
-    import_node_path75 = __toESM(require("node:path"), 1);
+    import_node_path76 = __toESM(require("node:path"), 1);
     init_errors();
     init_private_temp_dir();
     init_pattern_set();
@@ -19759,7 +19895,7 @@ var init_window_index = __esm({
         this.dir = this.temp.path;
         const flushAt = Math.max(16 * 1024, Math.min(MAX_FLUSH, Math.floor(WRITE_BUFFERS / partitions)));
         this.parts = Array.from({ length: partitions }, (_, i) => {
-          const file = import_node_path75.default.join(this.dir, `p${i}`);
+          const file = import_node_path76.default.join(this.dir, `p${i}`);
           (0, import_node_fs38.closeSync)((0, import_node_fs38.openSync)(file, "wx", 384));
           const iv = import_node_crypto16.default.randomBytes(16);
           return {
@@ -20922,15 +21058,15 @@ async function startMappingPool(key, size) {
 async function workerScript() {
   const here = typeof importMetaUrl === "string" ? (0, import_node_url3.fileURLToPath)(importMetaUrl) : void 0;
   if (here?.endsWith(".cjs")) {
-    const bundled = import_node_path76.default.join(import_node_path76.default.dirname(here), "mapping-worker.cjs");
+    const bundled = import_node_path77.default.join(import_node_path77.default.dirname(here), "mapping-worker.cjs");
     if (!import_node_fs39.default.existsSync(bundled))
       throw new BuildError(
-        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path76.default.basename(here)}).`
+        `the masking worker bundle ${bundled} is missing; reinstall dbclone (dist/ must hold mapping-worker.cjs beside ${import_node_path77.default.basename(here)}).`
       );
     return { file: bundled };
   }
   sourceBundle ??= bundleFromSource(
-    here ? import_node_path76.default.join(import_node_path76.default.dirname(here), "mapping-worker.ts") : import_node_path76.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
+    here ? import_node_path77.default.join(import_node_path77.default.dirname(here), "mapping-worker.ts") : import_node_path77.default.resolve("packages/core/src/masking/transformers/mapping-worker.ts")
   );
   return sourceBundle;
 }
@@ -20940,19 +21076,19 @@ async function bundleFromSource(entry) {
   const out = await build({ entryPoints: [entry], write: false, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error" });
   return { code: out.outputFiles[0].text };
 }
-var import_node_fs39, import_node_module2, import_node_os13, import_node_path76, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
+var import_node_fs39, import_node_module2, import_node_os14, import_node_path77, import_node_url3, import_node_worker_threads, defaultJobs, MIN_SLICE, sourceBundle;
 var init_mapping_pool = __esm({
   "packages/core/src/masking/transformers/mapping-pool.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs39 = __toESM(require("node:fs"), 1);
     import_node_module2 = require("node:module");
-    import_node_os13 = __toESM(require("node:os"), 1);
-    import_node_path76 = __toESM(require("node:path"), 1);
+    import_node_os14 = __toESM(require("node:os"), 1);
+    import_node_path77 = __toESM(require("node:path"), 1);
     import_node_url3 = require("node:url");
     import_node_worker_threads = require("node:worker_threads");
     init_errors();
-    defaultJobs = () => Math.max(1, import_node_os13.default.availableParallelism());
+    defaultJobs = () => Math.max(1, import_node_os14.default.availableParallelism());
     MIN_SLICE = 512;
   }
 });
@@ -21001,14 +21137,14 @@ var init_bucket_dedupe = __esm({
 });
 
 // packages/core/src/masking/leak-scan/originals-spill.ts
-var import_node_crypto18, import_node_fs40, import_node_path77, FLUSH_AT, OriginalsSpill;
+var import_node_crypto18, import_node_fs40, import_node_path78, FLUSH_AT, OriginalsSpill;
 var init_originals_spill = __esm({
   "packages/core/src/masking/leak-scan/originals-spill.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto18 = __toESM(require("node:crypto"), 1);
     import_node_fs40 = require("node:fs");
-    import_node_path77 = __toESM(require("node:path"), 1);
+    import_node_path78 = __toESM(require("node:path"), 1);
     init_errors();
     init_originals();
     init_pattern_set();
@@ -21024,7 +21160,7 @@ var init_originals_spill = __esm({
         this.temp = makePrivateTempDir("dbclone-originals-", parent);
         this.dir = this.temp.path;
         this.buckets = Array.from({ length: bucketCount }, (_, i) => ({
-          file: import_node_path77.default.join(this.dir, `b${i}`),
+          file: import_node_path78.default.join(this.dir, `b${i}`),
           iv: import_node_crypto18.default.randomBytes(16),
           pendingBytes: 0,
           count: 0,
@@ -21357,7 +21493,7 @@ var init_originals_collector = __esm({
 // packages/core/src/engine/postgres/masking/hash-memory.ts
 function hashBudgetBytes() {
   const limit = typeof process.constrainedMemory === "function" ? process.constrainedMemory() : 0;
-  const total = limit && limit > 0 && limit < import_node_os14.default.totalmem() ? limit : import_node_os14.default.totalmem();
+  const total = limit && limit > 0 && limit < import_node_os15.default.totalmem() ? limit : import_node_os15.default.totalmem();
   return Math.floor(total / 4);
 }
 function hashBytesPerJoin(mapBytes, sessions, budget) {
@@ -21383,12 +21519,12 @@ function stagingMemorySettings(jobs, budget = hashBudgetBytes()) {
   const kB = Math.ceil(share / 1024);
   return `SET work_mem = '${kB}kB'; SET hash_mem_multiplier = 1; SET maintenance_work_mem = '${kB}kB'`;
 }
-var import_node_os14, HASH_PER_TABLE_BYTE, MIN_HASH_BYTES, GB;
+var import_node_os15, HASH_PER_TABLE_BYTE, MIN_HASH_BYTES, GB;
 var init_hash_memory = __esm({
   "packages/core/src/engine/postgres/masking/hash-memory.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_os14 = __toESM(require("node:os"), 1);
+    import_node_os15 = __toESM(require("node:os"), 1);
     HASH_PER_TABLE_BYTE = 1.25;
     MIN_HASH_BYTES = 512 * 1024 * 1024;
     GB = 1024 * 1024 * 1024;
@@ -22368,18 +22504,18 @@ function* batched(lines) {
   if (buf) yield buf;
 }
 async function copyLines(c, copyStatement, lines) {
-  await (0, import_promises67.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises68.pipeline)(import_node_stream3.Readable.from(batched(lines)), c.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
 async function copyBetween(from, query2, to, copyStatement) {
-  await (0, import_promises67.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
+  await (0, import_promises68.pipeline)(from.query((0, import_pg_copy_streams.to)(`COPY (${query2}) TO STDOUT`)), to.query((0, import_pg_copy_streams.from)(copyStatement)));
 }
-var import_node_stream3, import_promises67, import_pg_copy_streams, WRITE_BYTES;
+var import_node_stream3, import_promises68, import_pg_copy_streams, WRITE_BYTES;
 var init_copy_rows = __esm({
   "packages/core/src/engine/postgres/masking/copy-rows.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_stream3 = require("node:stream");
-    import_promises67 = require("node:stream/promises");
+    import_promises68 = require("node:stream/promises");
     import_pg_copy_streams = __toESM(require_pg_copy_streams(), 1);
     WRITE_BYTES = 1 << 20;
   }
@@ -23958,14 +24094,14 @@ function damaged2() {
     "the leak scan's copy of the published data was cut short or changed while it was read, so nothing was published. Check the free space of the temporary directory and build again."
   );
 }
-var import_node_fs41, import_node_os15, import_node_path78, RECORD_HEADER3, BUFFER, PublishedCache, CacheReplay;
+var import_node_fs41, import_node_os16, import_node_path79, RECORD_HEADER3, BUFFER, PublishedCache, CacheReplay;
 var init_published_cache = __esm({
   "packages/core/src/masking/leak-scan/published-cache.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs41 = require("node:fs");
-    import_node_os15 = __toESM(require("node:os"), 1);
-    import_node_path78 = __toESM(require("node:path"), 1);
+    import_node_os16 = __toESM(require("node:os"), 1);
+    import_node_path79 = __toESM(require("node:path"), 1);
     init_errors();
     init_explain();
     init_pattern_set();
@@ -23987,10 +24123,10 @@ var init_published_cache = __esm({
       records = 0;
       sealed = false;
       valuesRead = 0;
-      constructor(parent = import_node_os15.default.tmpdir()) {
+      constructor(parent = import_node_os16.default.tmpdir()) {
         this.temp = makePrivateTempDir("dbclone-published-", parent);
         this.dir = this.temp.path;
-        this.file = import_node_path78.default.join(this.dir, "published");
+        this.file = import_node_path79.default.join(this.dir, "published");
         this.fd = (0, import_node_fs41.openSync)(this.file, "wx", 384);
       }
       addValue(leaves, origin) {
@@ -24115,12 +24251,12 @@ var init_published_cache = __esm({
 
 // packages/core/src/masking/leak-scan/pg-page.ts
 function isRelationFile(rel) {
-  const parts = rel.split(import_node_path79.default.sep);
+  const parts = rel.split(import_node_path80.default.sep);
   const at = parts.findIndex((p) => p === "base" || p === "global");
   return at >= 0 && /^\d+(\.\d+)?$/.test(parts[parts.length - 1]);
 }
 async function channelOfFile(full, rel, offset) {
-  const parts = rel.split(import_node_path79.default.sep);
+  const parts = rel.split(import_node_path80.default.sep);
   const dataAt = parts.findIndex((p) => p === "pg_wal" || p === "base" || p === "global");
   const inner = dataAt >= 0 ? parts.slice(dataAt) : parts;
   if (inner[0] === "pg_wal") return `a kept WAL segment (${inner.join("/")})`;
@@ -24131,7 +24267,7 @@ async function channelOfFile(full, rel, offset) {
   return `file ${inner.join("/")}`;
 }
 async function pageKind(full, offset) {
-  const fh = await (0, import_promises68.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   try {
     const header = Buffer.alloc(24);
     await fh.read(header, 0, 24, offset - offset % PAGE);
@@ -24144,7 +24280,7 @@ async function pageKind(full, offset) {
   }
 }
 async function insideCompressedDatum(full, offset, length) {
-  const fh = await (0, import_promises68.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   try {
     const page = Buffer.alloc(PAGE);
     const pageStart = offset - offset % PAGE;
@@ -24174,7 +24310,7 @@ async function insideCompressedDatum(full, offset, length) {
   }
 }
 async function explainInPage(full, offset, length, window) {
-  const fh = await (0, import_promises68.open)(full, "r");
+  const fh = await (0, import_promises69.open)(full, "r");
   let page;
   try {
     page = Buffer.alloc(PAGE);
@@ -24204,13 +24340,13 @@ async function explainInPage(full, offset, length, window) {
   }
   return await insideCompressedDatum(full, offset, length) ? "compressed" : void 0;
 }
-var import_promises68, import_node_path79, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
+var import_promises69, import_node_path80, PAGE, LP_NORMAL, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, HEAP_XMAX_INVALID, HEAP_XMAX_LOCK_ONLY;
 var init_pg_page = __esm({
   "packages/core/src/masking/leak-scan/pg-page.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises68 = require("node:fs/promises");
-    import_node_path79 = __toESM(require("node:path"), 1);
+    import_promises69 = require("node:fs/promises");
+    import_node_path80 = __toESM(require("node:path"), 1);
     PAGE = 8192;
     LP_NORMAL = 1;
     HEAP_XMIN_COMMITTED = 256;
@@ -24263,7 +24399,7 @@ async function scanDataFiles(root, set, tally) {
 }
 async function dataFileSources(root) {
   return (await listFiles(root, "")).map((rel) => {
-    const full = import_node_path80.default.join(root, rel);
+    const full = import_node_path81.default.join(root, rel);
     return {
       path: full,
       file: rel,
@@ -24274,21 +24410,21 @@ async function dataFileSources(root) {
 }
 async function listFiles(root, rel) {
   const out = [];
-  for (const e of (await (0, import_promises69.readdir)(import_node_path80.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = import_node_path80.default.join(rel, e.name);
+  for (const e of (await (0, import_promises70.readdir)(import_node_path81.default.join(root, rel), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const r = import_node_path81.default.join(rel, e.name);
     if (e.isDirectory()) out.push(...await listFiles(root, r));
-    else if (e.isFile() && (await (0, import_promises69.lstat)(import_node_path80.default.join(root, r))).isFile()) out.push(r);
+    else if (e.isFile() && (await (0, import_promises70.lstat)(import_node_path81.default.join(root, r))).isFile()) out.push(r);
   }
   return out;
 }
-var import_node_fs42, import_promises69, import_node_path80, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
+var import_node_fs42, import_promises70, import_node_path81, emptyTally, EXAMPLES2, planOf, HitJudge, CHUNK3, blobSource;
 var init_residue_scan = __esm({
   "packages/core/src/masking/leak-scan/residue-scan.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs42 = require("node:fs");
-    import_promises69 = require("node:fs/promises");
-    import_node_path80 = __toESM(require("node:path"), 1);
+    import_promises70 = require("node:fs/promises");
+    import_node_path81 = __toESM(require("node:path"), 1);
     init_explain();
     init_originals();
     init_pattern_set();
@@ -24375,7 +24511,7 @@ var init_residue_scan = __esm({
     CHUNK3 = 4 * 1024 * 1024;
     blobSource = (file) => ({
       path: file,
-      file: import_node_path80.default.basename(file),
+      file: import_node_path81.default.basename(file),
       channelOf: () => "the disk outside the data files (free space or filesystem metadata)"
     });
   }
@@ -24396,13 +24532,13 @@ function damaged3() {
     "the leak scan's candidate positions or the bytes under them were cut short or changed on disk, so nothing was published. Check the free space of the build's work directory and build again."
   );
 }
-var import_node_fs43, import_node_path81, RECORD, BUFFER_RECORDS, WRITE_BUFFERS2, CandidateWriter, BLOCK, RangeReader;
+var import_node_fs43, import_node_path82, RECORD, BUFFER_RECORDS, WRITE_BUFFERS2, CandidateWriter, BLOCK, RangeReader;
 var init_candidates = __esm({
   "packages/core/src/masking/leak-scan/candidates.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs43 = require("node:fs");
-    import_node_path81 = __toESM(require("node:path"), 1);
+    import_node_path82 = __toESM(require("node:path"), 1);
     init_errors();
     RECORD = 16;
     BUFFER_RECORDS = 4096;
@@ -24417,7 +24553,7 @@ var init_candidates = __esm({
       /** read()'s buffer, one for every partition (no megabyte left to the collector per partition). */
       readBuffer;
       constructor(dir, name, partitions) {
-        this.files = Array.from({ length: partitions }, (_, k) => import_node_path81.default.join(dir, `${name}-${k}`));
+        this.files = Array.from({ length: partitions }, (_, k) => import_node_path82.default.join(dir, `${name}-${k}`));
         this.fds = this.files.map((f) => (0, import_node_fs43.openSync)(f, "wx", 384));
         const records = Math.max(256, Math.min(BUFFER_RECORDS, Math.floor(WRITE_BUFFERS2 / RECORD / partitions)));
         this.bufs = this.files.map(() => Buffer.allocUnsafeSlow(RECORD * records));
@@ -24875,13 +25011,13 @@ async function checkPolicySql(resolved, policy, plan) {
   const seenWhere = /* @__PURE__ */ new Set();
   for (const rule2 of resolved.rules) {
     const checks = [];
-    const path103 = rule2.policyPath ?? [];
-    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path103, kind: "expression" });
-    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path103, kind: "constant" });
+    const path104 = rule2.policyPath ?? [];
+    if (rule2.transformer === "sql") checks.push({ rule: rule2, path: path104, kind: "expression" });
+    if (rule2.transformer === "constant") checks.push({ rule: rule2, path: path104, kind: "constant" });
     const table = `${rule2.database}\0${rule2.schema}\0${rule2.table}`;
     if (rule2.where && rule2.origin === "policy" && !seenWhere.has(table)) {
       seenWhere.add(table);
-      checks.push({ rule: rule2, path: [...path103.slice(0, -2), "where"], kind: "where" });
+      checks.push({ rule: rule2, path: [...path104.slice(0, -2), "where"], kind: "where" });
     }
     for (const check of checks) {
       const complaint = await plan(check);
@@ -24933,11 +25069,11 @@ function resolvePolicy(policy, variant, facts) {
       const at = [...layer.prefix, "databases", dbName];
       const info = facts.databases.find((d) => d.name === dbName);
       if (!info) throw policyErrorAt(origin, at, `database '${dbName}' is not in the image; it has: ${facts.databases.map((d) => d.name).join(", ")}`);
-      const findTable = (written, path103) => {
+      const findTable = (written, path104) => {
         const dot = written.indexOf(".");
         const [schema, table] = dot > 0 ? [written.slice(0, dot), written.slice(dot + 1)] : [facts.defaultSchema, written];
         const t = info.tables.find((x) => x.schema === schema && x.name === table);
-        if (!t) throw policyErrorAt(origin, path103, `table '${schema}.${table}' does not exist in database '${dbName}'`);
+        if (!t) throw policyErrorAt(origin, path104, `table '${schema}.${table}' does not exist in database '${dbName}'`);
         return t;
       };
       for (const [kind, list, out] of [
@@ -24952,30 +25088,30 @@ function resolvePolicy(policy, variant, facts) {
       for (const [written, tablePolicy] of Object.entries(db.tables)) {
         const t = findTable(written, [...at, "tables", written]);
         for (const [column, reason] of Object.entries(tablePolicy.notPersonal ?? {})) {
-          const path103 = [...at, "tables", written, "notPersonal", column];
+          const path104 = [...at, "tables", written, "notPersonal", column];
           if (!t.columns.some((c) => c.name === column))
-            throw policyErrorAt(origin, path103, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
+            throw policyErrorAt(origin, path104, `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}')`);
           if (tablePolicy.columns[column])
-            throw policyErrorAt(origin, path103, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
+            throw policyErrorAt(origin, path104, `column '${column}' is masked by this policy; notPersonal is for unmasked columns`);
           notPersonal.push({ database: dbName, schema: t.schema, table: t.name, column, reason });
         }
         for (const [column, rule2] of Object.entries(tablePolicy.columns)) {
-          const path103 = [...at, "tables", written, "columns", column];
+          const path104 = [...at, "tables", written, "columns", column];
           const col = t.columns.find((c) => c.name === column);
           if (!col)
             throw policyErrorAt(
               origin,
-              path103,
+              path104,
               `column '${column}' does not exist in ${t.schema}.${t.name} (database '${dbName}'); it has: ${t.columns.map((c) => c.name).join(", ")}`
             );
           if (rule2.transformer === "sql" && typeof rule2.expression === "object" && !rule2.expression.postgres && !rule2.expression.sqlserver) {
-            throw policyErrorAt(origin, path103, "an sql rule needs an expression");
+            throw policyErrorAt(origin, path104, "an sql rule needs an expression");
           }
           const ref = { database: dbName, schema: t.schema, table: t.name, column };
-          positionOf.set(refKey(ref), path103);
+          positionOf.set(refKey(ref), path104);
           byKey.set(
             refKey(ref),
-            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path103 }, locale)
+            finish3({ ...rule2, ...ref, type: col.type, ...tablePolicy.where ? { where: tablePolicy.where } : {}, origin: "policy", policyPath: path104 }, locale)
           );
         }
       }
@@ -25025,11 +25161,11 @@ function finish3(rule2, locale) {
   const withLocale = { ...rule2, locale: rule2.locale ?? locale };
   return { ...withLocale, family: rule2.family ?? defaultFamily(withLocale) };
 }
-function compile2(d, path103) {
+function compile2(d, path104) {
   try {
     return new RegExp(d.column, "i");
   } catch (e) {
-    throw policyErrorAt(void 0, path103, `'${d.column}' is not a valid regular expression (${e.message})`);
+    throw policyErrorAt(void 0, path104, `'${d.column}' is not a valid regular expression (${e.message})`);
   }
 }
 function inheritThroughForeignKeys(byKey, facts, positionOf, policy) {
@@ -25457,29 +25593,29 @@ var init_publish_build = __esm({
 
 // packages/core/src/util/build-record.ts
 async function writeBuildRecord(workDir, record2) {
-  const file = import_node_path82.default.join(workDir, BUILD_RECORD);
+  const file = import_node_path83.default.join(workDir, BUILD_RECORD);
   await writeFileAtomic(file, `${JSON.stringify(record2)}
 `, 384);
 }
 function newBuildRecord(workDir, image) {
-  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path82.default.join(workDir, "staging"), import_node_path82.default.join(workDir, "fresh")] };
+  return { owner: currentProcess(), startedAt: (/* @__PURE__ */ new Date()).toISOString(), image, mounts: [import_node_path83.default.join(workDir, "staging"), import_node_path83.default.join(workDir, "fresh")] };
 }
 async function readBuildRecord(workDir) {
   try {
-    const parsed = JSON.parse(await (0, import_promises70.readFile)(import_node_path82.default.join(workDir, BUILD_RECORD), "utf8"));
+    const parsed = JSON.parse(await (0, import_promises71.readFile)(import_node_path83.default.join(workDir, BUILD_RECORD), "utf8"));
     if (!parsed.owner || typeof parsed.owner.pid !== "number" || !Array.isArray(parsed.mounts)) return void 0;
     return parsed;
   } catch {
     return void 0;
   }
 }
-var import_promises70, import_node_path82, BUILD_DIR_PATTERN, BUILD_RECORD;
+var import_promises71, import_node_path83, BUILD_DIR_PATTERN, BUILD_RECORD;
 var init_build_record = __esm({
   "packages/core/src/util/build-record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises70 = require("node:fs/promises");
-    import_node_path82 = __toESM(require("node:path"), 1);
+    import_promises71 = require("node:fs/promises");
+    import_node_path83 = __toESM(require("node:path"), 1);
     init_durable_write();
     init_process_identity();
     BUILD_DIR_PATTERN = /^(build|variants|promote)-[0-9a-f]{10}$/;
@@ -25492,22 +25628,22 @@ async function sourceFileDigests(sources, reporter) {
   const files = [];
   for (const source of sources) {
     if (source.kind !== "dump") continue;
-    const info = await (0, import_promises71.stat)(source.path).catch(() => void 0);
+    const info = await (0, import_promises72.stat)(source.path).catch(() => void 0);
     if (!info?.isFile()) continue;
-    const name = import_node_path83.default.basename(source.path);
+    const name = import_node_path84.default.basename(source.path);
     const hashing = progressOnDemand(reporter, `Hashing ${name}`, info.size, { unit: "bytes" });
     files.push({ name, digest: await sha256File(source.path, hashing.onProgress) });
     hashing.finish();
   }
   return files;
 }
-var import_promises71, import_node_path83;
+var import_promises72, import_node_path84;
 var init_source_files = __esm({
   "packages/core/src/build/source-files.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises71 = require("node:fs/promises");
-    import_node_path83 = __toESM(require("node:path"), 1);
+    import_promises72 = require("node:fs/promises");
+    import_node_path84 = __toESM(require("node:path"), 1);
     init_image();
     init_reporter();
   }
@@ -25534,23 +25670,23 @@ async function buildImage(input) {
   const described = [];
   for (const source of opts.sources) described.push(await engine.probeSource(source));
   const sourceFiles = await sourceFileDigests(opts.sources, reporter);
-  const workDir = import_node_path84.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path85.default.join(opts.home, "work", `build-${import_node_crypto21.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const buildRecord = newBuildRecord(workDir, `${opts.name}:${version2}`);
   await writeBuildRecord(workDir, buildRecord);
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the build's work directory", () => import_promises72.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the build's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
   try {
     const virtualSize = await engine.stagingSize(opts.sources, opts.diskSizeBytes, reporter);
     if (!opts.restored) reporter.info(`Restoring ${opts.sources.length} source(s) onto a staging disk`);
-    const stagingAt = [import_node_path84.default.join(workDir, platform.entry.stagingName), import_node_path84.default.join(workDir, "staging")];
+    const stagingAt = [import_node_path85.default.join(workDir, platform.entry.stagingName), import_node_path85.default.join(workDir, "staging")];
     const staging = opts.restored ? await opts.restored.stagingDisk(...stagingAt) : await driver.createStaging(...stagingAt, virtualSize);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     const engineInfo = opts.restored ? opts.restored.engineInfo : await engine.restore(opts.sources, staging.mountPath, reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path84.default.join(workDir, "run") }, reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path85.default.join(workDir, "run") }, reporter);
     cleanup.push("stop the build server", () => engine.stop(server, { fast: true }));
     if (server.pid) await writeBuildRecord(workDir, { ...buildRecord, serverPid: server.pid });
     await pausePoint("build:restored");
@@ -25569,7 +25705,7 @@ async function buildImage(input) {
     const restoreSeconds = secondsSince(started);
     reporter.info("Writing the base disk fresh from the prepared data");
     const sealStart = performance.now();
-    let fresh = await driver.createStaging(import_node_path84.default.join(workDir, `fresh.${driver.format}`), import_node_path84.default.join(workDir, "fresh"), virtualSize);
+    let fresh = await driver.createStaging(import_node_path85.default.join(workDir, `fresh.${driver.format}`), import_node_path85.default.join(workDir, "fresh"), virtualSize);
     cleanup.push("remove the fresh disk", async () => {
       await driver.unmount(fresh.attachment);
       await driver.destroy(fresh.file);
@@ -25585,7 +25721,7 @@ async function buildImage(input) {
       };
       fresh = await engine.finishFresh(fresh, { driver, stagingMount: staging.mountPath, moved }, reporter);
     }
-    const sealed = await driver.seal(fresh, import_node_path84.default.join(workDir, `base.${driver.format}`));
+    const sealed = await driver.seal(fresh, import_node_path85.default.join(workDir, `base.${driver.format}`));
     const sealSeconds = secondsSince(sealStart);
     await pausePoint("build:sealed");
     const leakScan = masked ? masked.leak || masked.leakUnprepared ? await leakScanOrFail(sealed.file, masked.run, reporter, masked.leak) : skippedLeakScan(masked.resolved, masked.run) : void 0;
@@ -25620,7 +25756,7 @@ async function buildImage(input) {
       ...record2 ? { masking: maskingReport(record2) } : {}
     };
   } catch (e) {
-    const full = await diskFullError(e, [import_node_path84.default.join(workDir, "staging"), import_node_path84.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
+    const full = await diskFullError(e, [import_node_path85.default.join(workDir, "staging"), import_node_path85.default.join(workDir, "fresh"), workDir], `building ${opts.name}:${version2}`);
     await cleanup.unwind();
     throw await buildFailed(opts, version2, full ?? e);
   }
@@ -25645,14 +25781,14 @@ function nonEmpty(databases2, why) {
   if (databases2.length === 0) throw new SourceError(`${why}: there is nothing to publish. Check the source (or the policy's exclusions) and build again.`);
   return databases2;
 }
-var import_node_crypto21, import_promises72, import_node_path84;
+var import_node_crypto21, import_promises73, import_node_path85;
 var init_build_image = __esm({
   "packages/core/src/build/build-image.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto21 = __toESM(require("node:crypto"), 1);
-    import_promises72 = __toESM(require("node:fs/promises"), 1);
-    import_node_path84 = __toESM(require("node:path"), 1);
+    import_promises73 = __toESM(require("node:fs/promises"), 1);
+    import_node_path85 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_manifest();
@@ -25689,17 +25825,17 @@ async function buildImageVariants(input, variants, hooks = {}) {
   const { driver, engine, entry } = platformForBuild(kind, input.home);
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
-  const workDir = import_node_path85.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path86.default.join(input.home, "work", `variants-${import_node_crypto22.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   await writeBuildRecord(workDir, newBuildRecord(workDir, `${input.name} (${variants.length} variants)`));
   const cleanup = new CleanupStack(reporter);
-  cleanup.push("remove the shared staging's work directory", () => import_promises73.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the shared staging's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
   try {
     const started = performance.now();
     reporter.info(`Restoring ${input.sources.length} source(s) once onto a staging disk for ${variants.length} variants`);
     const staging = await driver.createStaging(
-      import_node_path85.default.join(workDir, entry.stagingName),
-      import_node_path85.default.join(workDir, "staging"),
+      import_node_path86.default.join(workDir, entry.stagingName),
+      import_node_path86.default.join(workDir, "staging"),
       await engine.stagingSize(input.sources, input.diskSizeBytes, reporter)
     );
     cleanup.push("remove the unmasked staging disk", async () => {
@@ -25708,7 +25844,7 @@ async function buildImageVariants(input, variants, hooks = {}) {
     });
     const engineInfo = await engine.restore(input.sources, staging.mountPath, reporter);
     await driver.unmount(staging.attachment);
-    await import_promises73.default.chmod(staging.file, 292);
+    await import_promises74.default.chmod(staging.file, 292);
     reporter.info(`Restored once in ${secondsSince(started).toFixed(1)} s; each variant masks a differencing child of that staging disk`);
     for (const variant of variants) {
       await buildOne(variant, {
@@ -25729,14 +25865,14 @@ async function buildImageVariants(input, variants, hooks = {}) {
     await cleanup.unwind();
   }
 }
-var import_node_crypto22, import_promises73, import_node_path85, withVariant;
+var import_node_crypto22, import_promises74, import_node_path86, withVariant;
 var init_build_variants = __esm({
   "packages/core/src/build/build-variants.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto22 = __toESM(require("node:crypto"), 1);
-    import_promises73 = __toESM(require("node:fs/promises"), 1);
-    import_node_path85 = __toESM(require("node:path"), 1);
+    import_promises74 = __toESM(require("node:fs/promises"), 1);
+    import_node_path86 = __toESM(require("node:path"), 1);
     init_cleanup();
     init_paths();
     init_time();
@@ -25784,33 +25920,33 @@ async function scanSource(opts) {
   await driver.checkPrerequisites();
   await engine.checkPrerequisites();
   await engine.probeSource(opts.source);
-  const workDir = import_node_path86.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path87.default.join(opts.home, "work", `scan-${import_node_crypto23.default.randomBytes(5).toString("hex")}`);
   await makeDir(workDir, TRAVERSABLE_DIR);
   const cleanup = new CleanupStack(opts.reporter);
-  cleanup.push("remove the scan's work directory", () => import_promises74.default.rm(workDir, { recursive: true, force: true }));
+  cleanup.push("remove the scan's work directory", () => import_promises75.default.rm(workDir, { recursive: true, force: true }));
   try {
     const size = await engine.stagingSize([opts.source], void 0, opts.reporter);
-    const staging = await driver.createStaging(import_node_path86.default.join(workDir, platform.entry.stagingName), import_node_path86.default.join(workDir, "staging"), size);
+    const staging = await driver.createStaging(import_node_path87.default.join(workDir, platform.entry.stagingName), import_node_path87.default.join(workDir, "staging"), size);
     cleanup.push("remove the staging disk", async () => {
       await driver.unmount(staging.attachment);
       await driver.destroy(staging.file);
     });
     await engine.restore([opts.source], staging.mountPath, opts.reporter);
-    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path86.default.join(workDir, "run") }, opts.reporter);
+    const server = await engine.start(staging.mountPath, { port: await freePort(), runDir: import_node_path87.default.join(workDir, "run") }, opts.reporter);
     cleanup.push("stop the scan server", () => engine.stop(server, { fast: true }));
     return await scanWith(adminConnector(server), await engine.inventory(server), opts);
   } finally {
     await cleanup.unwind();
   }
 }
-var import_node_crypto23, import_promises74, import_node_path86, COLUMNS_SQL;
+var import_node_crypto23, import_promises75, import_node_path87, COLUMNS_SQL;
 var init_scan_source = __esm({
   "packages/core/src/build/scan-source.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto23 = __toESM(require("node:crypto"), 1);
-    import_promises74 = __toESM(require("node:fs/promises"), 1);
-    import_node_path86 = __toESM(require("node:path"), 1);
+    import_promises75 = __toESM(require("node:fs/promises"), 1);
+    import_node_path87 = __toESM(require("node:path"), 1);
     init_paths();
     init_errors();
     init_platform();
@@ -25870,7 +26006,7 @@ function sourcesOf(given, names, name) {
   const one = values[0];
   switch (kind) {
     case "fromDump":
-      return values.map((path103) => ({ kind: "dump", path: path103 }));
+      return values.map((path104) => ({ kind: "dump", path: path104 }));
     case "fromDatadir":
       return [{ kind: "datadir", path: one }];
     case "fromServer":
@@ -26086,7 +26222,7 @@ var require_yaml = __commonJS({
 async function loadPolicyFile(file) {
   let text;
   try {
-    text = await (0, import_promises75.readFile)(file, "utf8");
+    text = await (0, import_promises76.readFile)(file, "utf8");
   } catch (e) {
     throw new PolicyError(`cannot read the policy file (${e.message}); check the path`, file);
   }
@@ -26216,12 +26352,12 @@ function normalise(raw, origin) {
     origin
   };
 }
-var import_promises75, import_ajv, import_yaml, validate2;
+var import_promises76, import_ajv, import_yaml, validate2;
 var init_load_policy = __esm({
   "packages/core/src/masking/policy/load-policy.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises75 = require("node:fs/promises");
+    import_promises76 = require("node:fs/promises");
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_yaml(), 1);
     init_policy_error();
@@ -26677,7 +26813,7 @@ async function runnerChain(artifacts, places, runner) {
 async function readLines(file) {
   let text;
   try {
-    text = await (0, import_promises76.readFile)(file, "utf8");
+    text = await (0, import_promises77.readFile)(file, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return [];
     throw e;
@@ -26686,12 +26822,12 @@ async function readLines(file) {
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
-var import_promises76, RUNNER_CONCURRENCY;
+var import_promises77, RUNNER_CONCURRENCY;
 var init_audit_sources = __esm({
   "packages/core/src/catalog/audit-sources.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises76 = require("node:fs/promises");
+    import_promises77 = require("node:fs/promises");
     init_audit();
     init_errors();
     init_audit_report();
@@ -27464,14 +27600,14 @@ It holds the source's data as it was; share it only where the source itself may 
 
 // packages/core/src/catalog/write-catalog.ts
 async function writeCatalog(repository, outDir, opts = {}) {
-  const out = import_node_path87.default.resolve(outDir);
+  const out = import_node_path88.default.resolve(outDir);
   await assertReplaceable(out);
   const data = await collectCatalog(repository, opts.now, { anchorsGitDir: opts.anchorsGitDir });
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   try {
     const pages = await writeSite(tmp, data);
-    await (0, import_promises77.rm)(out, { recursive: true, force: true });
-    await (0, import_promises77.rename)(tmp, out);
+    await (0, import_promises78.rm)(out, { recursive: true, force: true });
+    await (0, import_promises78.rename)(tmp, out);
     return {
       outDir: out,
       versions: data.versions.length,
@@ -27481,12 +27617,12 @@ async function writeCatalog(repository, outDir, opts = {}) {
       pages
     };
   } finally {
-    await (0, import_promises77.rm)(tmp, { recursive: true, force: true });
+    await (0, import_promises78.rm)(tmp, { recursive: true, force: true });
   }
 }
 async function writeSite(dir, data) {
-  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "assets"), { recursive: true });
-  await (0, import_promises77.mkdir)(import_node_path87.default.join(dir, "versions"));
+  await (0, import_promises78.mkdir)(import_node_path88.default.join(dir, "assets"), { recursive: true });
+  await (0, import_promises78.mkdir)(import_node_path88.default.join(dir, "versions"));
   const links = versionLinks(data.versions);
   const pages = [
     ["index.html", () => renderLibrary(data)],
@@ -27495,42 +27631,42 @@ async function writeSite(dir, data) {
     ...data.versions.map((v) => [v.page, () => renderVersion(data, v, links)])
   ];
   await Promise.all([
-    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
-    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
-    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
+    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, "assets", "catalog.css"), CATALOG_STYLE),
+    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, "assets", "catalog.js"), CATALOG_SCRIPT),
+    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, CATALOG_MARKER), `dbclone catalog of ${data.versions.length} versions, ${data.generatedAt}
 `),
     // GitHub Pages runs Jekyll unless told not to, and Jekyll hides files starting with "_" or ".".
-    (0, import_promises77.writeFile)(import_node_path87.default.join(dir, ".nojekyll"), ""),
-    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises77.writeFile)(insideSite(dir, file), render2()))
+    (0, import_promises78.writeFile)(import_node_path88.default.join(dir, ".nojekyll"), ""),
+    mapLimit(pages, WRITE_CONCURRENCY, ([file, render2]) => (0, import_promises78.writeFile)(insideSite(dir, file), render2()))
   ]);
   return pages.map(([file]) => file);
 }
 function insideSite(dir, file) {
-  const target = import_node_path87.default.resolve(dir, file);
-  if (!target.startsWith(import_node_path87.default.resolve(dir) + import_node_path87.default.sep)) {
+  const target = import_node_path88.default.resolve(dir, file);
+  if (!target.startsWith(import_node_path88.default.resolve(dir) + import_node_path88.default.sep)) {
     throw new RepositoryError(`catalog page '${file}' would land outside the site folder; the repository answered a bad image name or version`);
   }
   return target;
 }
 async function assertReplaceable(out) {
-  const info = await (0, import_promises77.stat)(out).catch((e) => {
+  const info = await (0, import_promises78.stat)(out).catch((e) => {
     if (e.code === "ENOENT") return void 0;
     throw e;
   });
   if (!info) return;
   if (!info.isDirectory()) throw new UsageError(`--out ${out} is a file; pass a folder for the catalog site`);
-  const entries = await (0, import_promises77.readdir)(out);
+  const entries = await (0, import_promises78.readdir)(out);
   if (entries.length && !entries.includes(CATALOG_MARKER)) {
     throw new UsageError(`--out ${out} is a non-empty folder that holds no dbclone catalog (no ${CATALOG_MARKER}); pass an empty or new folder`);
   }
 }
-var import_promises77, import_node_path87, CATALOG_MARKER, WRITE_CONCURRENCY;
+var import_promises78, import_node_path88, CATALOG_MARKER, WRITE_CONCURRENCY;
 var init_write_catalog = __esm({
   "packages/core/src/catalog/write-catalog.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises77 = require("node:fs/promises");
-    import_node_path87 = __toESM(require("node:path"), 1);
+    import_promises78 = require("node:fs/promises");
+    import_node_path88 = __toESM(require("node:path"), 1);
     init_errors();
     init_asset_script();
     init_asset_style();
@@ -27649,16 +27785,16 @@ var init_clone_id = __esm({
 
 // packages/core/src/clones/clone-paths.ts
 function childFileOf(dir, disk) {
-  return import_node_path88.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
+  return import_node_path89.default.join(dir, `child.${CLONE_DISK_FORMATS[disk ?? "qcow2"]}`);
 }
 function clonePaths(home2, id, disk) {
-  const dir = import_node_path88.default.join(home2, "clones", id);
-  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path88.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
+  const dir = import_node_path89.default.join(home2, "clones", id);
+  return { dir, childFile: childFileOf(dir, disk), mountPath: import_node_path89.default.join(dir, "mnt"), user: `clone_${cloneIdForIdentifier(id)}` };
 }
 function foreignPathsOf(record2, home2) {
   if (!CLONE_ID_PATTERN.test(record2.id)) return ["id"];
-  const own2 = clonePaths(import_node_path88.default.resolve(home2), record2.id, record2.disk);
-  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path88.default.resolve(value) === expected;
+  const own2 = clonePaths(import_node_path89.default.resolve(home2), record2.id, record2.disk);
+  const same = (value, expected) => typeof value === "string" && value !== "" && import_node_path89.default.resolve(value) === expected;
   const wrong = [];
   if (!same(record2.dir, own2.dir)) wrong.push("dir");
   if (!same(record2.childFile, own2.childFile)) wrong.push("childFile");
@@ -27675,12 +27811,12 @@ function foreignPathsOf(record2, home2) {
   }
   return wrong;
 }
-var import_node_path88;
+var import_node_path89;
 var init_clone_paths = __esm({
   "packages/core/src/clones/clone-paths.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path88 = __toESM(require("node:path"), 1);
+    import_node_path89 = __toESM(require("node:path"), 1);
     init_disk_names();
     init_clone_id();
     init_export();
@@ -27739,7 +27875,7 @@ function matchesLabels(record2, labels) {
   return wanted.length > 0 && wanted.every(([k, v]) => record2.labels?.[k] === v);
 }
 async function replaceFile(file, text, mode) {
-  const tmp = tempPath(import_node_path89.default.dirname(file));
+  const tmp = tempPath(import_node_path90.default.dirname(file));
   try {
     await import_node_fs45.promises.writeFile(tmp, text, { mode, flag: "wx" });
     await import_node_fs45.promises.rename(tmp, file);
@@ -27748,14 +27884,14 @@ async function replaceFile(file, text, mode) {
     throw e;
   }
 }
-var import_node_async_hooks2, import_node_fs45, import_node_path89, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
+var import_node_async_hooks2, import_node_fs45, import_node_path90, import_proper_lockfile2, LOCK_OPTIONS, heldLocks, lockedSections, CloneRegistry;
 var init_registry2 = __esm({
   "packages/core/src/clones/registry.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_async_hooks2 = require("node:async_hooks");
     import_node_fs45 = require("node:fs");
-    import_node_path89 = __toESM(require("node:path"), 1);
+    import_node_path90 = __toESM(require("node:path"), 1);
     init_paths();
     init_durable_write();
     import_proper_lockfile2 = __toESM(require_proper_lockfile(), 1);
@@ -27774,8 +27910,8 @@ var init_registry2 = __esm({
     CloneRegistry = class {
       constructor(home2) {
         this.home = home2;
-        this.dir = import_node_path89.default.join(home2, "clones");
-        this.file = import_node_path89.default.join(this.dir, "registry.json");
+        this.dir = import_node_path90.default.join(home2, "clones");
+        this.file = import_node_path90.default.join(this.dir, "registry.json");
         this.lockPath = `${this.file}.lock`;
       }
       home;
@@ -27971,17 +28107,17 @@ function assertDatabaseChoice(database2, databases2, image) {
 }
 function serverOf(record2) {
   if (!record2.serverPid) return void 0;
-  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path90.default.join(record2.dir, "run"), adminUser: "" };
+  return { pid: record2.serverPid, host: record2.host, port: record2.port, socketDir: import_node_path91.default.join(record2.dir, "run"), adminUser: "" };
 }
 function sharedServerOf(record2) {
   return { pid: 0, host: record2.host, port: record2.port, adminUser: "", databases: record2.databases, cloneId: record2.id };
 }
-var import_node_path90;
+var import_node_path91;
 var init_record = __esm({
   "packages/core/src/clones/record.ts"() {
     "use strict";
     init_import_meta_url();
-    import_node_path90 = __toESM(require("node:path"), 1);
+    import_node_path91 = __toESM(require("node:path"), 1);
     init_errors();
     init_platform();
   }
@@ -27990,9 +28126,9 @@ var init_record = __esm({
 // packages/core/src/util/postmasters.ts
 async function postmastersUnder(dir) {
   const roots = await rootsOf(dir);
-  const ownNamespace = await (0, import_promises78.readlink)("/proc/self/ns/pid").catch(() => void 0);
+  const ownNamespace = await (0, import_promises79.readlink)("/proc/self/ns/pid").catch(() => void 0);
   const found = [];
-  for (const entry of await (0, import_promises78.readdir)("/proc").catch(() => [])) {
+  for (const entry of await (0, import_promises79.readdir)("/proc").catch(() => [])) {
     if (!/^[1-9]\d*$/.test(entry)) continue;
     const pm = await provePostmaster(Number(entry), roots, ownNamespace);
     if (pm) found.push(pm);
@@ -28000,26 +28136,26 @@ async function postmastersUnder(dir) {
   return found;
 }
 async function isPostmasterUnder(pid, dir) {
-  const ownNamespace = await (0, import_promises78.readlink)("/proc/self/ns/pid").catch(() => void 0);
+  const ownNamespace = await (0, import_promises79.readlink)("/proc/self/ns/pid").catch(() => void 0);
   return await provePostmaster(pid, await rootsOf(dir), ownNamespace) !== void 0;
 }
 async function rootsOf(dir) {
-  const given = import_node_path91.default.resolve(dir);
-  const real = await (0, import_promises78.realpath)(given).catch(() => given);
+  const given = import_node_path92.default.resolve(dir);
+  const real = await (0, import_promises79.realpath)(given).catch(() => given);
   return [.../* @__PURE__ */ new Set([given, real])];
 }
 async function provePostmaster(pid, roots, ownNamespace) {
   if (pid === process.pid || ownNamespace === void 0) return void 0;
   try {
-    const args = (await (0, import_promises78.readFile)(`/proc/${pid}/cmdline`, "utf8")).split("\0");
-    if (!/^(postgres|postmaster)$/.test(import_node_path91.default.basename(args[0] ?? ""))) return void 0;
+    const args = (await (0, import_promises79.readFile)(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+    if (!/^(postgres|postmaster)$/.test(import_node_path92.default.basename(args[0] ?? ""))) return void 0;
     const dataDir = dataDirArg(args);
-    if (!dataDir || !import_node_path91.default.isAbsolute(dataDir) || !roots.some((r) => isWithin(dataDir, r))) return void 0;
-    if (await (0, import_promises78.readlink)(`/proc/${pid}/ns/pid`) !== ownNamespace) return void 0;
-    const cwd = await (0, import_promises78.readlink)(`/proc/${pid}/cwd`);
+    if (!dataDir || !import_node_path92.default.isAbsolute(dataDir) || !roots.some((r) => isWithin(dataDir, r))) return void 0;
+    if (await (0, import_promises79.readlink)(`/proc/${pid}/ns/pid`) !== ownNamespace) return void 0;
+    const cwd = await (0, import_promises79.readlink)(`/proc/${pid}/cwd`);
     if (!roots.some((r) => isWithin(cwd, r))) return void 0;
-    const owner = (await (0, import_promises78.stat)(`/proc/${pid}`)).uid;
-    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path91.default.resolve(dataDir), args } : void 0;
+    const owner = (await (0, import_promises79.stat)(`/proc/${pid}`)).uid;
+    return await pidFileNames(dataDir, owner) === pid ? { pid, dataDir: import_node_path92.default.resolve(dataDir), args } : void 0;
   } catch {
     return void 0;
   }
@@ -28030,8 +28166,8 @@ function dataDirArg(args) {
   return args.find((a) => a.startsWith("-D") && a.length > 2)?.slice(2);
 }
 async function pidFileNames(dataDir, owner) {
-  const file = import_node_path91.default.join(dataDir, "postmaster.pid");
-  const fh = await (0, import_promises78.open)(file, import_node_fs46.constants.O_RDONLY | import_node_fs46.constants.O_NOFOLLOW | import_node_fs46.constants.O_NONBLOCK).catch(() => void 0);
+  const file = import_node_path92.default.join(dataDir, "postmaster.pid");
+  const fh = await (0, import_promises79.open)(file, import_node_fs46.constants.O_RDONLY | import_node_fs46.constants.O_NOFOLLOW | import_node_fs46.constants.O_NONBLOCK).catch(() => void 0);
   if (!fh) return void 0;
   try {
     const st = await fh.stat();
@@ -28044,14 +28180,14 @@ async function pidFileNames(dataDir, owner) {
     await fh.close();
   }
 }
-var import_node_fs46, import_promises78, import_node_path91, PID_FILE_MAX_BYTES;
+var import_node_fs46, import_promises79, import_node_path92, PID_FILE_MAX_BYTES;
 var init_postmasters = __esm({
   "packages/core/src/util/postmasters.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_fs46 = require("node:fs");
-    import_promises78 = require("node:fs/promises");
-    import_node_path91 = __toESM(require("node:path"), 1);
+    import_promises79 = require("node:fs/promises");
+    import_node_path92 = __toESM(require("node:path"), 1);
     init_within();
     PID_FILE_MAX_BYTES = 4096;
   }
@@ -28489,7 +28625,7 @@ async function removeCloneContainers(record2, home2) {
   const { DockerRuntime: DockerRuntime2, listCloneContainers: listCloneContainers2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
   const runtime = new DockerRuntime2();
   if (record2.containerId) await runtime.stop({ containerId: record2.containerId }, { fast: true });
-  for (const c of await listCloneContainers2(runtime.docker, import_node_path92.default.resolve(home2))) {
+  for (const c of await listCloneContainers2(runtime.docker, import_node_path93.default.resolve(home2))) {
     if (c.cloneId === record2.id) await runtime.stop({ containerId: c.id }, { fast: true });
   }
 }
@@ -28527,7 +28663,7 @@ async function removeClone(record2, opts, action = "teardown") {
   const foreign = foreignPathsOf(record2, opts.home);
   if (foreign.length)
     throw new ForeignRecordError(
-      `clone ${record2.id}'s record names files outside ${import_node_path92.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path92.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
+      `clone ${record2.id}'s record names files outside ${import_node_path93.default.join(opts.home, "clones", record2.id)} (${foreign.join(", ")}): dbclone did not write it, so nothing was stopped, unmounted or removed through it. Restore the record in ${import_node_path93.default.join(opts.home, "clones", "registry.json")} or remove it from there, then run dbclone gc.`
     );
   const registry2 = new CloneRegistry(opts.home);
   if (!opts.claimed) await claimClone(registry2, record2.id).catch(() => void 0);
@@ -28539,7 +28675,7 @@ async function removeClone(record2, opts, action = "teardown") {
   if (record2.attachment) await driver.unmount(record2.attachment);
   await pausePoint("teardown:unmounted");
   await driver.destroy(record2.childFile);
-  await import_promises79.default.rm(record2.dir, { recursive: true, force: true });
+  await import_promises80.default.rm(record2.dir, { recursive: true, force: true });
   if (left) throw left;
   await registry2.remove(record2.id);
   opts.reporter.info(`Removed clone ${record2.id}${record2.name ? ` (${record2.name})` : ""}`);
@@ -28552,13 +28688,13 @@ async function removeClone(record2, opts, action = "teardown") {
     clone: record2.id
   }).catch((e) => opts.reporter.warn(`could not record the teardown in the audit log: ${e.message}`));
 }
-var import_promises79, import_node_path92, ForeignRecordError;
+var import_promises80, import_node_path93, ForeignRecordError;
 var init_teardown = __esm({
   "packages/core/src/clones/teardown.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises79 = __toESM(require("node:fs/promises"), 1);
-    import_node_path92 = __toESM(require("node:path"), 1);
+    import_promises80 = __toESM(require("node:fs/promises"), 1);
+    import_node_path93 = __toESM(require("node:path"), 1);
     init_platform();
     init_errors();
     init_repository();
@@ -28667,12 +28803,12 @@ var init_named_clone = __esm({
 function stampFile(home2, manifestDigest2) {
   const m = /^sha256:([0-9a-f]{64})$/.exec(manifestDigest2);
   if (!m) throw new CloneError(`'${manifestDigest2}' is not a sha256 manifest digest; refusing to clone it.`);
-  return import_node_path93.default.join(stampDir(home2), `${m[1]}.r${CHECK_REVISION}`);
+  return import_node_path94.default.join(stampDir(home2), `${m[1]}.r${CHECK_REVISION}`);
 }
 async function checkImageOnce(home2, engine, server, image) {
   if (!engine.imageFindings) return;
   const stamp = stampFile(home2, image.manifestDigest);
-  const st = await (0, import_promises80.lstat)(stamp).catch(() => void 0);
+  const st = await (0, import_promises81.lstat)(stamp).catch(() => void 0);
   if (st && isOwnFile(st)) return;
   const findings = await engine.imageFindings(server);
   if (findings.length > 0) {
@@ -28681,25 +28817,25 @@ async function checkImageOnce(home2, engine, server, image) {
     );
   }
   await makeDir(stampDir(home2), PRIVATE_DIR);
-  await (0, import_promises80.open)(stamp, "wx", 384).then(
+  await (0, import_promises81.open)(stamp, "wx", 384).then(
     (fh) => fh.close(),
     (e) => {
       if (e.code !== "EEXIST") throw e;
     }
   );
 }
-var import_promises80, import_node_path93, CHECK_REVISION, stampDir;
+var import_promises81, import_node_path94, CHECK_REVISION, stampDir;
 var init_checked_images = __esm({
   "packages/core/src/clones/checked-images.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises80 = require("node:fs/promises");
-    import_node_path93 = __toESM(require("node:path"), 1);
+    import_promises81 = require("node:fs/promises");
+    import_node_path94 = __toESM(require("node:path"), 1);
     init_errors();
     init_own_file();
     init_paths();
     CHECK_REVISION = 2;
-    stampDir = (home2) => import_node_path93.default.join(home2, "state", "checked-images");
+    stampDir = (home2) => import_node_path94.default.join(home2, "state", "checked-images");
   }
 });
 
@@ -28850,7 +28986,7 @@ async function reserve(input, registry2, cleanup) {
   );
   const record2 = shared ? await registry2.patch(reserved.id, { port: shared(reserved.id).port }) : reserved;
   cleanup.push("forget the clone record", () => registry2.remove(record2.id));
-  cleanup.push("remove the clone directory", () => import_promises81.default.rm(record2.dir, { recursive: true, force: true }));
+  cleanup.push("remove the clone directory", () => import_promises82.default.rm(record2.dir, { recursive: true, force: true }));
   await pausePoint("clone:reserved");
   return record2;
 }
@@ -28878,7 +29014,7 @@ async function start(s) {
     {
       port: record2.port,
       host: record2.host,
-      runDir: import_node_path94.default.join(record2.dir, "run"),
+      runDir: import_node_path95.default.join(record2.dir, "run"),
       durability: opts.durability ?? "ephemeral",
       cloneId: record2.id,
       imageDigest: image.manifestDigest,
@@ -28945,21 +29081,21 @@ function ready(s) {
 }
 async function containerLabels(cloneId, home2) {
   const { cloneLabels: cloneLabels2 } = await Promise.resolve().then(() => (init_docker(), docker_exports));
-  return cloneLabels2(cloneId, import_node_path94.default.resolve(home2));
+  return cloneLabels2(cloneId, import_node_path95.default.resolve(home2));
 }
 async function ownBytesOf(driver, childFile) {
   if (driver.ownBytes) return driver.ownBytes(childFile);
-  const st = await import_promises81.default.stat(childFile).catch(() => void 0);
+  const st = await import_promises82.default.stat(childFile).catch(() => void 0);
   return st ? st.blocks * 512 : 0;
 }
-var import_node_crypto26, import_promises81, import_node_path94, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
+var import_node_crypto26, import_promises82, import_node_path95, DEFAULT_TIMEOUT_MS, liveOnly, deferReserveSync;
 var init_session = __esm({
   "packages/core/src/clones/session.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto26 = __toESM(require("node:crypto"), 1);
-    import_promises81 = __toESM(require("node:fs/promises"), 1);
-    import_node_path94 = __toESM(require("node:path"), 1);
+    import_promises82 = __toESM(require("node:fs/promises"), 1);
+    import_node_path95 = __toESM(require("node:path"), 1);
     init_errors();
     init_reporter();
     init_repository();
@@ -29044,11 +29180,11 @@ var init_lifecycle = __esm({
 
 // packages/core/src/clones/build-sweep.ts
 async function sweepDeadBuilds(home2, reporter) {
-  const workRoot = import_node_path95.default.join(home2, "work");
+  const workRoot = import_node_path96.default.join(home2, "work");
   const released = [];
-  for (const entry of await (0, import_promises82.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await (0, import_promises83.readdir)(workRoot, { withFileTypes: true }).catch(() => [])) {
     if (!entry.isDirectory() || !BUILD_DIR_PATTERN.test(entry.name)) continue;
-    const dir = import_node_path95.default.join(workRoot, entry.name);
+    const dir = import_node_path96.default.join(workRoot, entry.name);
     const record2 = await readBuildRecord(dir);
     if (record2 ? ownerAlive(record2.owner) : await isRecent(dir)) continue;
     reporter.info(`gc: sweeping build work dir ${dir} (${record2 ? `its process ${record2.owner.pid} is gone` : "no build record"})`);
@@ -29062,7 +29198,7 @@ async function sweepBuildDir(home2, dir) {
     await stopPostgres(server.pid, { fast: true });
     released.push(`server ${server.pid}`);
     if (server.socketDir) {
-      await (0, import_promises82.rm)(server.socketDir, { recursive: true, force: true });
+      await (0, import_promises83.rm)(server.socketDir, { recursive: true, force: true });
       released.push(`directory ${server.socketDir}`);
     }
   }
@@ -29073,12 +29209,12 @@ async function sweepBuildDir(home2, dir) {
       released.push(`${resource.kind} ${resource.id}`);
     }
   }
-  await (0, import_promises82.rm)(dir, { recursive: true, force: true });
+  await (0, import_promises83.rm)(dir, { recursive: true, force: true });
   released.push(`directory ${dir}`);
   return released;
 }
 function unmaskedFirst(dir) {
-  const staging = import_node_path95.default.join(dir, "staging");
+  const staging = import_node_path96.default.join(dir, "staging");
   const rank = (r) => r.id.startsWith(staging) || (r.detail ?? "").includes(staging) ? 0 : 1;
   const kinds = ["mount", "loop", "daemon", "fuse-export", "file"];
   return (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || rank(a) - rank(b);
@@ -29087,22 +29223,22 @@ async function postgresUnder(dir) {
   return (await postmastersUnder(dir)).map(({ pid, args }) => {
     const socketSetting = args.find((a) => a.startsWith("unix_socket_directories="));
     const socketDir = socketSetting?.slice("unix_socket_directories=".length);
-    const ours = socketDir && import_node_path95.default.dirname(socketDir) === import_node_os16.default.tmpdir() && import_node_path95.default.basename(socketDir).startsWith("dbclone-pg-");
+    const ours = socketDir && import_node_path96.default.dirname(socketDir) === import_node_os17.default.tmpdir() && import_node_path96.default.basename(socketDir).startsWith("dbclone-pg-");
     return { pid, socketDir: ours ? socketDir : void 0 };
   });
 }
 async function isRecent(dir) {
-  const st = await (0, import_promises82.stat)(dir).catch(() => void 0);
+  const st = await (0, import_promises83.stat)(dir).catch(() => void 0);
   return !!st && Date.now() - st.mtimeMs < UNRECORDED_GRACE_MS;
 }
-var import_promises82, import_node_os16, import_node_path95, UNRECORDED_GRACE_MS;
+var import_promises83, import_node_os17, import_node_path96, UNRECORDED_GRACE_MS;
 var init_build_sweep = __esm({
   "packages/core/src/clones/build-sweep.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises82 = require("node:fs/promises");
-    import_node_os16 = __toESM(require("node:os"), 1);
-    import_node_path95 = __toESM(require("node:path"), 1);
+    import_promises83 = require("node:fs/promises");
+    import_node_os17 = __toESM(require("node:os"), 1);
+    import_node_path96 = __toESM(require("node:path"), 1);
     init_build_record();
     init_platform();
     init_launch();
@@ -29143,10 +29279,10 @@ async function collectLocked(registry2, opts) {
   for (const id of await removeOrphanContainers2(opts.home, new Set(records.map((r) => r.id)), opts.reporter)) {
     result.released.push(`container ${id}`);
   }
-  const clonesDir = import_node_path96.default.join(opts.home, "clones");
+  const clonesDir = import_node_path97.default.join(opts.home, "clones");
   const known = new Set(records.map((r) => r.dir));
   const recordedOrNotOurs = (pm) => {
-    const owner = import_node_path96.default.join(clonesDir, import_node_path96.default.relative(clonesDir, pm.dataDir).split(import_node_path96.default.sep)[0]);
+    const owner = import_node_path97.default.join(clonesDir, import_node_path97.default.relative(clonesDir, pm.dataDir).split(import_node_path97.default.sep)[0]);
     return known.has(owner) || !isCloneDir(clonesDir, owner);
   };
   result.released.push(...await stopStrayServers(clonesDir, opts.reporter, recordedOrNotOurs));
@@ -29158,23 +29294,23 @@ async function collectLocked(registry2, opts) {
     }
     result.released.push(...await driver.sweep?.() ?? []);
   }
-  for (const entry of await import_promises83.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
-    const dir = import_node_path96.default.join(clonesDir, entry.name);
+  for (const entry of await import_promises84.default.readdir(clonesDir, { withFileTypes: true }).catch(() => [])) {
+    const dir = import_node_path97.default.join(clonesDir, entry.name);
     if (!entry.isDirectory() || known.has(dir) || !CLONE_ID_PATTERN.test(entry.name)) continue;
-    await import_promises83.default.rm(dir, { recursive: true, force: true });
+    await import_promises84.default.rm(dir, { recursive: true, force: true });
     result.released.push(`directory ${dir}`);
   }
   result.released.push(...await sweepDeadBuilds(opts.home, opts.reporter));
   let cacheTemps = 0;
-  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path96.default.join(opts.home, "cache"), defaultCacheDir()])) {
-    cacheTemps += await removeStaleTemps(import_node_path96.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
-    cacheTemps += await removeDeadPartials(import_node_path96.default.join(cacheDir, "partial"));
+  for (const cacheDir of /* @__PURE__ */ new Set([import_node_path97.default.join(opts.home, "cache"), defaultCacheDir()])) {
+    cacheTemps += await removeStaleTemps(import_node_path97.default.join(cacheDir, "blobs", "sha256"), 60 * 6e4);
+    cacheTemps += await removeDeadPartials(import_node_path97.default.join(cacheDir, "partial"));
   }
   if (cacheTemps > 0) result.released.push(`${cacheTemps} partial cache blob(s)`);
   return result;
 }
 function isCloneDir(clonesDir, dir) {
-  return import_node_path96.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path96.default.basename(dir));
+  return import_node_path97.default.dirname(dir) === clonesDir && CLONE_ID_PATTERN.test(import_node_path97.default.basename(dir));
 }
 async function whyCollect(record2, now) {
   if (isExpired(record2, now)) return "expired";
@@ -29197,17 +29333,17 @@ async function removeOrphanContainers2(home2, liveIds, reporter) {
     reporter.debug(`gc: no Docker engine to look for containers in: ${e.message}`);
     return [];
   }
-  const removed = await docker.removeOrphanContainers(client, import_node_path96.default.resolve(home2), liveIds);
+  const removed = await docker.removeOrphanContainers(client, import_node_path97.default.resolve(home2), liveIds);
   for (const c of removed) reporter.info(`gc: removed container ${c.name || c.id.slice(0, 12)} of clone ${c.cloneId}, which has no record`);
   return removed.map((c) => c.name || c.id.slice(0, 12));
 }
-var import_promises83, import_node_path96, STALE_CREATING_MS;
+var import_promises84, import_node_path97, STALE_CREATING_MS;
 var init_gc2 = __esm({
   "packages/core/src/clones/gc.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises83 = __toESM(require("node:fs/promises"), 1);
-    import_node_path96 = __toESM(require("node:path"), 1);
+    import_promises84 = __toESM(require("node:fs/promises"), 1);
+    import_node_path97 = __toESM(require("node:path"), 1);
     init_platform();
     init_runtime2();
     init_build_sweep();
@@ -29276,17 +29412,17 @@ var init_clones = __esm({
 async function runDemo(opts) {
   const print = opts.print ?? ((line) => process.stdout.write(`${line}
 `));
-  const tmp = await import_promises84.default.mkdtemp(import_node_path97.default.join(import_node_os17.default.tmpdir(), "dbclone-demo-"));
-  await import_promises84.default.chmod(tmp, 457);
-  const home2 = opts.home ?? import_node_path97.default.join(tmp, "home");
-  const repository = await openRepository(opts.repo ?? import_node_path97.default.join(tmp, "repository"));
+  const tmp = await import_promises85.default.mkdtemp(import_node_path98.default.join(import_node_os18.default.tmpdir(), "dbclone-demo-"));
+  await import_promises85.default.chmod(tmp, 457);
+  const home2 = opts.home ?? import_node_path98.default.join(tmp, "home");
+  const repository = await openRepository(opts.repo ?? import_node_path98.default.join(tmp, "repository"));
   const clones = [];
   try {
     print(`1. Making a sample shop database of about ${opts.sizeMb} MB (customers, products, orders)\u2026`);
     const dumpStart = performance.now();
-    const dump = import_node_path97.default.join(tmp, "shop.dump");
+    const dump = import_node_path98.default.join(tmp, "shop.dump");
     await createSampleDump(dump, { sizeMb: opts.sizeMb, seed: 42, reporter: opts.reporter });
-    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb3((await import_promises84.default.stat(dump)).size)})`);
+    print(`   pg_dump written in ${secondsSince(dumpStart).toFixed(1)} s (${mb3((await import_promises85.default.stat(dump)).size)})`);
     print("2. Building image demo/shop:v1 (restore \u2192 mask \u2192 VACUUM FULL \u2192 fresh base disk \u2192 leak scan \u2192 publish)\u2026");
     print(`   masking customers' names, emails, phones, addresses and birth dates with the demo key "${DEMO_MASKING_KEY}" (demo key, not a secret)`);
     const policy = parsePolicy(SAMPLE_SHOP_POLICY, "demo policy");
@@ -29331,7 +29467,7 @@ async function runDemo(opts) {
     const tdStart = performance.now();
     for (const c of clones.splice(0)) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository });
     const teardownSeconds = secondsSince(tdStart);
-    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path97.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
+    const leftovers = (await Promise.all(allCloneDiskDrivers(home2).map((d) => d.list(import_node_path98.default.join(home2, "clones"))))).flat().map((r) => `${r.kind} ${r.id}`);
     const report = {
       sampleMb: opts.sizeMb,
       buildSeconds: build.timings.totalSeconds,
@@ -29348,8 +29484,8 @@ async function runDemo(opts) {
   } finally {
     for (const c of clones) await teardownClones({ home: home2, reporter: opts.reporter, id: c.clone.id, repository }).catch(() => void 0);
     if (!opts.home) {
-      await new ReflinkDriver({ home: home2, stateDir: import_node_path97.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
-      await import_promises84.default.rm(tmp, { recursive: true, force: true });
+      await new ReflinkDriver({ home: home2, stateDir: import_node_path98.default.join(home2, "state") }).removePool().catch((e) => opts.reporter.warn(`could not remove the demo's reflink pool: ${e.message}`));
+      await import_promises85.default.rm(tmp, { recursive: true, force: true });
     }
   }
 }
@@ -29397,14 +29533,14 @@ async function countOrders(clone2) {
   const result = await query(clone2, "SELECT count(*)::int AS n FROM orders");
   return result.rows[0].n;
 }
-var import_promises84, import_node_os17, import_node_path97, import_pg7, DEMO_MASKING_KEY;
+var import_promises85, import_node_os18, import_node_path98, import_pg7, DEMO_MASKING_KEY;
 var init_run_demo = __esm({
   "packages/core/src/demo/run-demo.ts"() {
     "use strict";
     init_import_meta_url();
-    import_promises84 = __toESM(require("node:fs/promises"), 1);
-    import_node_os17 = __toESM(require("node:os"), 1);
-    import_node_path97 = __toESM(require("node:path"), 1);
+    import_promises85 = __toESM(require("node:fs/promises"), 1);
+    import_node_os18 = __toESM(require("node:os"), 1);
+    import_node_path98 = __toESM(require("node:path"), 1);
     import_pg7 = __toESM(require_pg(), 1);
     init_build();
     init_platform();
@@ -30391,7 +30527,7 @@ async function promoteClone(opts) {
   if (!supportsLayers(driver)) throw new NotSupportedError(`the ${driver.name} disk driver cannot promote clones yet; clone with --disk qcow2 to promote`);
   const label3 = `${target.name}:${target.version}`;
   const sourceLabel = `${source.name}:${source.version}`;
-  const workDir = import_node_path101.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
+  const workDir = import_node_path102.default.join(opts.home, "work", `promote-${import_node_crypto27.default.randomBytes(5).toString("hex")}`);
   try {
     await claimClone(registry2, record2.id);
     await makeDir(workDir, PRIVATE_DIR);
@@ -30412,7 +30548,7 @@ async function promoteClone(opts) {
     await driver.unmount(record2.attachment);
     const layers = await pullLayers(repository, source);
     const child = { file: record2.childFile, parents: layers.map((l) => l.file) };
-    const out = import_node_path101.default.join(workDir, `disk.${driver.format}`);
+    const out = import_node_path102.default.join(workDir, `disk.${driver.format}`);
     const sealed = opts.flatten ? await driver.flatten(child, out) : await driver.sealLayer(child, out);
     await pausePoint("promote:sealed");
     const masking = await promotedMasking(source, sealed, reporter);
@@ -30474,7 +30610,7 @@ async function promoteClone(opts) {
     if (e instanceof DbcloneError) throw e;
     throw new CloneError(`promoting clone ${record2.id} to ${label3} failed: ${e.message}`, { cause: e });
   } finally {
-    await import_promises87.default.rm(workDir, { recursive: true, force: true });
+    await import_promises88.default.rm(workDir, { recursive: true, force: true });
   }
 }
 async function refuseExisting(repository, name, version2) {
@@ -30486,14 +30622,14 @@ async function refuseExisting(repository, name, version2) {
   }
   throw new VersionExistsError(`image ${name} version ${version2} already exists; versions are immutable: choose a new version`);
 }
-var import_node_crypto27, import_promises87, import_node_path101;
+var import_node_crypto27, import_promises88, import_node_path102;
 var init_promote2 = __esm({
   "packages/core/src/clones/promote.ts"() {
     "use strict";
     init_import_meta_url();
     import_node_crypto27 = __toESM(require("node:crypto"), 1);
-    import_promises87 = __toESM(require("node:fs/promises"), 1);
-    import_node_path101 = __toESM(require("node:path"), 1);
+    import_promises88 = __toESM(require("node:fs/promises"), 1);
+    import_node_path102 = __toESM(require("node:path"), 1);
     init_paths();
     init_platform();
     init_disk();
@@ -31715,7 +31851,7 @@ var require_command = __commonJS({
     init_import_meta_url();
     var EventEmitter = require("node:events").EventEmitter;
     var childProcess = require("node:child_process");
-    var path103 = require("node:path");
+    var path104 = require("node:path");
     var fs12 = require("node:fs");
     var process2 = require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -32728,9 +32864,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path103.resolve(baseDir, baseName);
+          const localBin = path104.resolve(baseDir, baseName);
           if (fs12.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path103.extname(baseName))) return void 0;
+          if (sourceExt.includes(path104.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs12.existsSync(`${localBin}${ext}`)
           );
@@ -32748,17 +32884,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path103.resolve(
-            path103.dirname(resolvedScriptPath),
+          executableDir = path104.resolve(
+            path104.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path103.basename(
+            const legacyName = path104.basename(
               this._scriptPath,
-              path103.extname(this._scriptPath)
+              path104.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -32769,7 +32905,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path103.extname(executableFile));
+        launchWithNode = sourceExt.includes(path104.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -33684,7 +33820,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path103.basename(filename, path103.extname(filename));
+        this._name = path104.basename(filename, path104.extname(filename));
         return this;
       }
       /**
@@ -33698,9 +33834,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path104) {
-        if (path104 === void 0) return this._executableDir;
-        this._executableDir = path104;
+      executableDir(path105) {
+        if (path105 === void 0) return this._executableDir;
+        this._executableDir = path105;
         return this;
       }
       /**
@@ -34462,8 +34598,8 @@ init_reporter();
 
 // packages/core/src/doctor/probe.ts
 init_import_meta_url();
-var import_promises85 = require("node:fs/promises");
-var import_node_path98 = __toESM(require("node:path"), 1);
+var import_promises86 = require("node:fs/promises");
+var import_node_path99 = __toESM(require("node:path"), 1);
 init_exec();
 function machineProbe(env = process.env, overrides = {}) {
   const probe = {
@@ -34472,12 +34608,12 @@ function machineProbe(env = process.env, overrides = {}) {
     devDir: "/dev",
     postgresRoot: "/usr/lib/postgresql",
     async which(program2) {
-      for (const dir of (probe.env.PATH ?? "").split(import_node_path98.default.delimiter)) {
+      for (const dir of (probe.env.PATH ?? "").split(import_node_path99.default.delimiter)) {
         if (!dir) continue;
-        const file = import_node_path98.default.join(dir, program2);
+        const file = import_node_path99.default.join(dir, program2);
         try {
-          await (0, import_promises85.access)(file, import_promises85.constants.X_OK);
-          if ((await (0, import_promises85.stat)(file)).isFile()) return file;
+          await (0, import_promises86.access)(file, import_promises86.constants.X_OK);
+          if ((await (0, import_promises86.stat)(file)).isFile()) return file;
         } catch {
         }
       }
@@ -34485,7 +34621,7 @@ function machineProbe(env = process.env, overrides = {}) {
     },
     async kind(file) {
       try {
-        const s = await (0, import_promises85.stat)(file);
+        const s = await (0, import_promises86.stat)(file);
         return s.isCharacterDevice() ? "char" : s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
       } catch {
         return void 0;
@@ -34500,8 +34636,8 @@ function machineProbe(env = process.env, overrides = {}) {
 
 // packages/core/src/doctor/requirements.ts
 init_import_meta_url();
-var import_promises86 = require("node:fs/promises");
-var import_node_path99 = __toESM(require("node:path"), 1);
+var import_promises87 = require("node:fs/promises");
+var import_node_path100 = __toESM(require("node:path"), 1);
 init_disk();
 var ok = (detail) => ({ status: "ok", detail });
 var programRequirement = (program2, aptPackage) => ({
@@ -34516,7 +34652,7 @@ var deviceRequirement = (id, device, hint, aptPackages) => ({
   id,
   feature: "clones",
   async check(probe) {
-    const file = import_node_path99.default.join(probe.devDir, device);
+    const file = import_node_path100.default.join(probe.devDir, device);
     return await probe.kind(file) === "char" ? ok(file) : { status: "missing", detail: `${file} is missing`, hint, aptPackages };
   }
 });
@@ -34548,13 +34684,13 @@ var postgresBinaries = {
     const candidates = [];
     if (probe.env.PG_BIN) candidates.push(probe.env.PG_BIN);
     for (const major of postgresMajor !== void 0 ? [postgresMajor] : [17, 16, 15, 14, 13]) {
-      candidates.push(import_node_path99.default.join(probe.postgresRoot, String(major), "bin"));
+      candidates.push(import_node_path100.default.join(probe.postgresRoot, String(major), "bin"));
     }
-    for (const dir of candidates) if (await probe.kind(import_node_path99.default.join(dir, "postgres")) === "file") return ok(dir);
+    for (const dir of candidates) if (await probe.kind(import_node_path100.default.join(dir, "postgres")) === "file") return ok(dir);
     const wanted = postgresMajor !== void 0 ? `PostgreSQL ${postgresMajor}` : "PostgreSQL";
     return {
       status: "missing",
-      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path99.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
+      detail: `no ${wanted} server binaries (postgres, pg_ctl) in ${import_node_path100.default.join(probe.postgresRoot, "<major>/bin")} or PG_BIN`,
       // Debian's `postgresql` is its default major (15 on Debian 12); a given major is postgresql-<N>.
       aptPackages: [postgresMajor !== void 0 ? `postgresql-${postgresMajor}` : "postgresql"]
     };
@@ -34577,9 +34713,9 @@ var reflinkHome = {
     if (await probe.kind(home2) !== "dir") return { status: "advice", detail: `${home2} does not exist yet; it is made on first use` };
     let dir;
     try {
-      dir = await (0, import_promises86.mkdtemp)(import_node_path99.default.join(home2, ".doctor-"));
-      await (0, import_promises86.writeFile)(import_node_path99.default.join(dir, "a"), "reflink probe");
-      const r = await probe.run("cp", ["--reflink=always", import_node_path99.default.join(dir, "a"), import_node_path99.default.join(dir, "b")]);
+      dir = await (0, import_promises87.mkdtemp)(import_node_path100.default.join(home2, ".doctor-"));
+      await (0, import_promises87.writeFile)(import_node_path100.default.join(dir, "a"), "reflink probe");
+      const r = await probe.run("cp", ["--reflink=always", import_node_path100.default.join(dir, "a"), import_node_path100.default.join(dir, "b")]);
       return r.code === 0 ? ok(`${home2} supports reflinks`) : {
         status: "advice",
         detail: `${home2} has no reflink support`,
@@ -34588,7 +34724,7 @@ var reflinkHome = {
     } catch (e) {
       return { status: "advice", detail: `could not test reflinks in ${home2}: ${e.message}` };
     } finally {
-      if (dir) await (0, import_promises86.rm)(dir, { recursive: true, force: true });
+      if (dir) await (0, import_promises87.rm)(dir, { recursive: true, force: true });
     }
   }
 };
@@ -34686,7 +34822,7 @@ function registerDoctor(program2, ctx) {
 
 // packages/cli/src/commands/gc.ts
 init_import_meta_url();
-var import_node_path100 = __toESM(require("node:path"), 1);
+var import_node_path101 = __toESM(require("node:path"), 1);
 function registerGc(program2, ctx) {
   program2.command("gc").description("remove expired clones and orphans (processes gone, mounts left, disks without a record)").option("--github", "also remove clones whose pull request is closed or branch deleted (asks the GitHub API; GITHUB_TOKEN, GITHUB_REPOSITORY)").option("--remove-pool", "then unmount and delete the reflink pool (expanded images, pool file) when no clone uses it, e.g. before removing DBCLONE_HOME").addHelpText(
     "after",
@@ -34708,7 +34844,7 @@ Leftovers released: ${result.released.length}` + (poolRemoved === void 0 ? "" : 
 }
 async function removeReflinkPool(home2, ctx) {
   const { ReflinkDriver: ReflinkDriver2 } = await Promise.resolve().then(() => (init_disk(), disk_exports));
-  return new ReflinkDriver2({ home: home2, stateDir: import_node_path100.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
+  return new ReflinkDriver2({ home: home2, stateDir: import_node_path101.default.join(home2, "state"), reporter: ctx.reporter }).removePool();
 }
 
 // packages/cli/src/commands/images.ts
@@ -34851,11 +34987,11 @@ function registerRm(program2, ctx) {
 
 // packages/cli/src/commands/scan.ts
 init_import_meta_url();
-var import_promises88 = require("node:fs/promises");
+var import_promises89 = require("node:fs/promises");
 init_errors();
 async function sourceFromArgument(arg) {
   if (/^postgres(ql)?:\/\//.test(arg)) return { kind: "server", url: arg };
-  const s = await (0, import_promises88.stat)(arg).catch(() => void 0);
+  const s = await (0, import_promises89.stat)(arg).catch(() => void 0);
   if (!s) throw new UsageError(`scan: '${arg}' is neither a postgresql:// URL nor an existing dump file or data directory`);
   return s.isDirectory() ? { kind: "datadir", path: arg } : { kind: "dump", path: arg };
 }
@@ -35018,7 +35154,7 @@ init_import_meta_url();
 
 // packages/cli/src/context.ts
 init_import_meta_url();
-var import_node_path102 = __toESM(require("node:path"), 1);
+var import_node_path103 = __toESM(require("node:path"), 1);
 init_clones();
 init_repository();
 
@@ -35348,7 +35484,7 @@ var CliContext = class {
     const { repo, home: home2 } = this.globals(cmd);
     const named = cmd.optsWithGlobals().repo !== void 0 || !!this.io.env.DBCLONE_REPO;
     this.repository ??= openRepository(repo, {
-      cacheDir: import_node_path102.default.join(home2, "cache"),
+      cacheDir: import_node_path103.default.join(home2, "cache"),
       mustExist: named && !opts.create,
       oci: { cache: { inUse: diskDigestsInUse(home2) } }
     });
