@@ -112,7 +112,7 @@ const isLsn = (s: string | undefined): s is string => !!s && /^[0-9A-F]+\/[0-9A-
  * Each timeline's history as where each of its ancestors begins: `{timeline, lsn}` per line, the
  * timeline itself beginning at the last line's switch point (the first ancestor at 0/0).
  */
-async function timelineHistories(dirs: string[]): Promise<Map<number, Entry[]>> {
+export async function timelineHistories(dirs: string[]): Promise<Map<number, Entry[]>> {
   const out = new Map<number, Entry[]>();
   for (const dir of dirs) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -148,7 +148,7 @@ const lsnValue = (lsn: string): bigint => {
  * reads a switch segment from the new timeline) and has the file, the archive's copy before
  * pg_wal's. pg_waldump checks only that page timelines never go down, which this order keeps.
  */
-async function linkReplayView(view: string, dirs: string[], begins: Entry[]): Promise<void> {
+export async function linkReplayView(view: string, dirs: string[], begins: Entry[]): Promise<void> {
   const byTimeline = [...begins].sort((a, b) => b.timeline - a.timeline);
   const files = new Map<string, string>(); // name → path, archive first
   let segmentBytes = 0;
