@@ -46,6 +46,35 @@ function makeImage(file: string): { atimeMs: number } {
   }
 }
 
+/** `image` reflink-copied and mounted with plain `mount -o loop,nouuid` (the control), for `fn`; then gone. */
+function withPlainLoop(image: string, name: string, fn: (copy: string, mnt: string) => void): void {
+  const copy = path.join(path.dirname(path.dirname(image)), "clones", `${name}.raw`);
+  execFileSync("cp", ["--reflink=always", image, copy]);
+  const mnt = path.join(root, `${name}.mnt`);
+  mkdirSync(mnt);
+  execFileSync("mount", ["-o", "loop,nouuid", copy, mnt]);
+  try {
+    fn(copy, mnt);
+  } finally {
+    execFileSync("umount", [mnt]);
+    rmSync(copy);
+  }
+}
+
+/** A clone of `image` as the driver makes it (reflink copy + attachClone), for `fn`; detached after, its file kept. */
+async function withClone(image: string, name: string, fn: (cloneFile: string, mnt: string, loopDevice?: string) => void): Promise<string> {
+  const cloneFile = path.join(path.dirname(path.dirname(image)), "clones", `${name}.raw`);
+  await reflinkCopy(image, cloneFile, { ownerDir: path.join(root, `owner-${name}`), key: "k" });
+  const mnt = path.join(root, `${name}.mnt`);
+  const attachment = await attachClone("reflink", cloneFile, mnt, silentReporter);
+  try {
+    fn(cloneFile, mnt, attachment.handles.loopDevice as string | undefined);
+  } finally {
+    await detachClone(attachment, silentReporter);
+  }
+  return cloneFile;
+}
+
 describe.skipIf(!canRun)("a reflink clone's mount", () => {
   it("reads without updating atimes, and is undone without a trace", async () => {
     const pool = new ReflinkPool(path.join(root, "home"));
@@ -53,30 +82,15 @@ describe.skipIf(!canRun)("a reflink clone's mount", () => {
     const image = path.join(pool.layout.imagesDir, "image.raw");
     const { atimeMs } = makeImage(image);
     // The control: a copy mounted with the default options (relatime) does update the atime on read.
-    const control = path.join(pool.layout.clonesDir, "control.raw");
-    execFileSync("cp", ["--reflink=always", image, control]);
-    const plain = path.join(root, "plain.mnt");
-    mkdirSync(plain);
-    execFileSync("mount", ["-o", "loop,nouuid", control, plain]);
-    try {
+    withPlainLoop(image, "plain", (_copy, plain) => {
       readFileSync(path.join(plain, "data", "page"));
       expect(statSync(path.join(plain, "data", "page")).atimeMs).toBeGreaterThan(atimeMs);
-    } finally {
-      execFileSync("umount", [plain]);
-      rmSync(control);
-    }
-
-    const cloneFile = path.join(pool.layout.clonesDir, "c-test.raw");
-    await reflinkCopy(image, cloneFile, { ownerDir: path.join(root, "owner"), key: "k" });
-    const mnt = path.join(root, "clone.mnt");
-    const attachment = await attachClone("reflink", cloneFile, mnt, silentReporter);
-    try {
+    });
+    const cloneFile = await withClone(image, "clone", (_file, mnt) => {
       const page = path.join(mnt, "data", "page");
       expect(readFileSync(page, "utf8")).toHaveLength(8192);
       expect(statSync(page).atimeMs).toBe(atimeMs);
-    } finally {
-      await detachClone(attachment, silentReporter);
-    }
+    });
     await removeCloneFile(cloneFile);
     expect(mountsUnder(path.join(root, "clone.mnt"))).toEqual([]);
     expect(loopsUnder(pool.layout.dir)).toEqual([]);
@@ -100,34 +114,20 @@ describe.skipIf(!canRun)("a reflink clone's mount", () => {
       return statSync(file).mtimeMs;
     };
     // The control: the same write through `mount -o loop` moves the file's mtime.
-    const control = path.join(pool.layout.clonesDir, "control.raw");
-    execFileSync("cp", ["--reflink=always", image, control]);
-    const plain = path.join(root, "plain-mtime.mnt");
-    mkdirSync(plain);
-    execFileSync("mount", ["-o", "loop,nouuid", control, plain]);
-    try {
-      const before = since(control);
+    withPlainLoop(image, "plain-mtime", (copy, plain) => {
+      const before = since(copy);
       writeAndFlush(plain);
-      expect(statSync(control).mtimeMs).toBeGreaterThan(before);
-    } finally {
-      execFileSync("umount", [plain]);
-      rmSync(control);
-    }
-
-    const cloneFile = path.join(pool.layout.clonesDir, "c-mtime.raw");
-    await reflinkCopy(image, cloneFile, { ownerDir: path.join(root, "owner-mtime"), key: "k" });
-    const mnt = path.join(root, "clone-mtime.mnt");
-    const attachment = await attachClone("reflink", cloneFile, mnt, silentReporter);
-    try {
-      expect(attachment.handles.loopDevice).toMatch(/^\/dev\/loop\d+$/);
-      const before = since(cloneFile);
+      expect(statSync(copy).mtimeMs).toBeGreaterThan(before);
+    });
+    const cloneFile = await withClone(image, "c-mtime", (file, mnt, loopDevice) => {
+      expect(loopDevice).toMatch(/^\/dev\/loop\d+$/);
+      const before = since(file);
       writeAndFlush(mnt);
       expect(readFileSync(path.join(mnt, "data", "page"), "utf8")).toBe("y".repeat(8192));
-      expect(statSync(cloneFile).mtimeMs).toBe(before);
-    } finally {
-      await detachClone(attachment, silentReporter);
-    }
+      expect(statSync(file).mtimeMs).toBe(before);
+    });
     // The data reached the file: mounted again, the write is there.
+    const mnt = path.join(root, "c-mtime.mnt");
     const again = await attachClone("reflink", cloneFile, mnt, silentReporter);
     try {
       expect(readFileSync(path.join(mnt, "data", "page"), "utf8")).toBe("y".repeat(8192));
