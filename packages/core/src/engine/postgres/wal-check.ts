@@ -20,7 +20,7 @@ import { SourceError } from "../../errors.js";
 import { run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
 import { giveToServerUser, serverUser } from "./osUser.js";
-import { SEGMENT_NAME } from "./walArchive.js";
+import { SEGMENT_NAME, isLsn, lsnToBigInt } from "./walArchive.js";
 
 const HISTORY_NAME = /^([0-9A-F]{8})\.history$/;
 
@@ -95,7 +95,7 @@ async function controlEntries(bins: PgBinaries, dataDir: string): Promise<Entry[
   const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(r.stdout)?.[1];
   const timeline = Number(field("Latest checkpoint's TimeLineID"));
   if (!Number.isInteger(timeline) || timeline < 1) return [];
-  return [field("Latest checkpoint location"), field("Latest checkpoint's REDO location")].filter(isLsn).map((lsn) => ({ lsn, timeline }));
+  return [field("Latest checkpoint location"), field("Latest checkpoint's REDO location")].filter(isEntry).map((lsn) => ({ lsn, timeline }));
 }
 
 /** backup_label's start and checkpoint: where a base backup's recovery starts. */
@@ -103,10 +103,13 @@ async function labelEntries(dataDir: string): Promise<Entry[]> {
   const label = await readFile(path.join(dataDir, "backup_label"), "utf8").catch(() => "");
   const timeline = Number(/^START TIMELINE:\s*(\d+)/m.exec(label)?.[1] ?? /^START WAL LOCATION:.*file ([0-9A-F]{8})/m.exec(label)?.[1] ?? Number.NaN);
   if (!Number.isInteger(timeline) || timeline < 1) return [];
-  return [/^START WAL LOCATION:\s*(\S+)/m.exec(label)?.[1], /^CHECKPOINT LOCATION:\s*(\S+)/m.exec(label)?.[1]].filter(isLsn).map((lsn) => ({ lsn, timeline }));
+  return [/^START WAL LOCATION:\s*(\S+)/m.exec(label)?.[1], /^CHECKPOINT LOCATION:\s*(\S+)/m.exec(label)?.[1]]
+    .filter(isEntry)
+    .map((lsn) => ({ lsn, timeline }));
 }
 
-const isLsn = (s: string | undefined): s is string => !!s && /^[0-9A-F]+\/[0-9A-F]+$/i.test(s) && s !== "0/0";
+/** A WAL location the replay can start from (0/0 is none). */
+const isEntry = (s: string | undefined): s is string => !!s && isLsn(s) && s !== "0/0";
 
 /**
  * Each timeline's history as where each of its ancestors begins: `{timeline, lsn}` per line, the
@@ -122,7 +125,7 @@ export async function timelineHistories(dirs: string[]): Promise<Map<number, Ent
       const lines = text
         .split("\n")
         .map((l) => l.trim().split(/\s+/))
-        .filter((f) => /^\d+$/.test(f[0] ?? "") && isLsn(f[1]));
+        .filter((f) => /^\d+$/.test(f[0] ?? "") && !!f[1] && isLsn(f[1]));
       const begins: Entry[] = [];
       let begin = "0/0";
       for (const [parent, end] of lines) {
@@ -136,11 +139,6 @@ export async function timelineHistories(dirs: string[]): Promise<Map<number, Ent
   }
   return out;
 }
-
-const lsnValue = (lsn: string): bigint => {
-  const [hi, lo] = lsn.split("/") as [string, string];
-  return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
-};
 
 /**
  * Link into `view`, all under timeline 1's names, the file the replay reads for each segment: of
@@ -166,7 +164,7 @@ export async function linkReplayView(view: string, dirs: string[], begins: Entry
   for (const name of files.keys()) segmentsOf.set(segNo(name), name.slice(8));
   for (const [no, rest] of segmentsOf) {
     for (const b of byTimeline) {
-      if (lsnValue(b.lsn) / BigInt(segmentBytes) > no) continue;
+      if (lsnToBigInt(b.lsn) / BigInt(segmentBytes) > no) continue;
       const file = files.get(`${b.timeline.toString(16).toUpperCase().padStart(8, "0")}${rest}`);
       if (!file) continue;
       await symlink(file, path.join(view, `00000001${rest}`));
