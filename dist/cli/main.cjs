@@ -16199,13 +16199,13 @@ async function controlEntries(bins, dataDir) {
   const field = (name) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(r.stdout)?.[1];
   const timeline = Number(field("Latest checkpoint's TimeLineID"));
   if (!Number.isInteger(timeline) || timeline < 1) return [];
-  return [field("Latest checkpoint location"), field("Latest checkpoint's REDO location")].filter(isLsn2).map((lsn2) => ({ lsn: lsn2, timeline }));
+  return [field("Latest checkpoint location"), field("Latest checkpoint's REDO location")].filter(isEntry).map((lsn2) => ({ lsn: lsn2, timeline }));
 }
 async function labelEntries(dataDir) {
   const label3 = await (0, import_promises55.readFile)(import_node_path56.default.join(dataDir, "backup_label"), "utf8").catch(() => "");
   const timeline = Number(/^START TIMELINE:\s*(\d+)/m.exec(label3)?.[1] ?? /^START WAL LOCATION:.*file ([0-9A-F]{8})/m.exec(label3)?.[1] ?? Number.NaN);
   if (!Number.isInteger(timeline) || timeline < 1) return [];
-  return [/^START WAL LOCATION:\s*(\S+)/m.exec(label3)?.[1], /^CHECKPOINT LOCATION:\s*(\S+)/m.exec(label3)?.[1]].filter(isLsn2).map((lsn2) => ({ lsn: lsn2, timeline }));
+  return [/^START WAL LOCATION:\s*(\S+)/m.exec(label3)?.[1], /^CHECKPOINT LOCATION:\s*(\S+)/m.exec(label3)?.[1]].filter(isEntry).map((lsn2) => ({ lsn: lsn2, timeline }));
 }
 async function timelineHistories(dirs) {
   const out = /* @__PURE__ */ new Map();
@@ -16214,7 +16214,7 @@ async function timelineHistories(dirs) {
       const m = HISTORY_NAME.exec(name);
       if (!m || out.has(Number.parseInt(m[1], 16))) continue;
       const text = await (0, import_promises55.readFile)(import_node_path56.default.join(dir, name), "utf8").catch(() => "");
-      const lines = text.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => /^\d+$/.test(f[0] ?? "") && isLsn2(f[1]));
+      const lines = text.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => /^\d+$/.test(f[0] ?? "") && !!f[1] && isLsn(f[1]));
       const begins = [];
       let begin = "0/0";
       for (const [parent, end] of lines) {
@@ -16246,7 +16246,7 @@ async function linkReplayView(view, dirs, begins) {
   for (const name of files.keys()) segmentsOf.set(segNo(name), name.slice(8));
   for (const [no, rest] of segmentsOf) {
     for (const b of byTimeline) {
-      if (lsnValue(b.lsn) / BigInt(segmentBytes) > no) continue;
+      if (lsnToBigInt(b.lsn) / BigInt(segmentBytes) > no) continue;
       const file = files.get(`${b.timeline.toString(16).toUpperCase().padStart(8, "0")}${rest}`);
       if (!file) continue;
       await (0, import_promises55.symlink)(file, import_node_path56.default.join(view, `00000001${rest}`));
@@ -16254,7 +16254,7 @@ async function linkReplayView(view, dirs, begins) {
     }
   }
 }
-var import_promises55, import_node_os8, import_node_path56, HISTORY_NAME, isLsn2, lsnValue;
+var import_promises55, import_node_os8, import_node_path56, HISTORY_NAME, isEntry;
 var init_wal_check = __esm({
   "packages/core/src/engine/postgres/wal-check.ts"() {
     "use strict";
@@ -16267,11 +16267,7 @@ var init_wal_check = __esm({
     init_osUser();
     init_walArchive();
     HISTORY_NAME = /^([0-9A-F]{8})\.history$/;
-    isLsn2 = (s) => !!s && /^[0-9A-F]+\/[0-9A-F]+$/i.test(s) && s !== "0/0";
-    lsnValue = (lsn2) => {
-      const [hi, lo] = lsn2.split("/");
-      return BigInt(`0x${hi}`) << 32n | BigInt(`0x${lo}`);
-    };
+    isEntry = (s) => !!s && isLsn(s) && s !== "0/0";
   }
 });
 
