@@ -51,6 +51,12 @@ export function commandLine(program: string, args: readonly string[], opts: Exec
   return argv;
 }
 
+/** What `sudo -n` prints when it will not run a command without a password. */
+export const SUDO_REFUSED = /password is required|not allowed|may not run/i;
+
+/** The last lines of a tool's stderr, without the lines that may echo data values: for an error message. */
+export const stderrTail = (stderr: string): string => withoutDataLines(stderr.trim()).split("\n").slice(-5).join("\n");
+
 const quoteForLog = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
 export async function run(program: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -101,15 +107,14 @@ export async function run(program: string, args: readonly string[], opts: ExecOp
         return;
       }
       if (code !== 0 && !opts.allowFailure) {
-        if (argv[0] === "sudo" && /password is required|not allowed|may not run/i.test(stderr)) {
+        if (argv[0] === "sudo" && SUDO_REFUSED.test(stderr)) {
           reject(
             new PrivilegeError(`${program} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program}.`),
           );
           return;
         }
         // The message may reach a log, a job summary or the audit chain: no echoed data values.
-        const tail = withoutDataLines(stderr.trim()).split("\n").slice(-5).join("\n");
-        reject(new CommandError(`${shown} failed with exit ${code}: ${tail}`, shown, code, stderr));
+        reject(new CommandError(`${shown} failed with exit ${code}: ${stderrTail(stderr)}`, shown, code, stderr));
         return;
       }
       resolve({ code, stdout, stderr });

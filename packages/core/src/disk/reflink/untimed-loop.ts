@@ -15,12 +15,10 @@
 import { constants } from "node:fs";
 import { CloneError, MissingToolError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
-import { isRoot, run } from "../../runtime/exec.js";
-import { withoutDataLines } from "../../runtime/errorText.js";
+import { isRoot, run, stderrTail, SUDO_REFUSED } from "../../runtime/exec.js";
 
 const CANNOT = 3;
 const { O_RDWR, O_NOFOLLOW, O_DIRECTORY } = constants;
-const SUDO_REFUSED = /password is required|not allowed|may not run/i;
 
 // Request numbers and struct layouts of <xfs/xfs_fs.h> and <linux/loop.h> on LP64 Linux.
 const SCRIPT = String.raw`
@@ -114,7 +112,7 @@ export async function mountUntimed(file: string, mountPath: string, options: str
   if (r.code !== 0 && !isRoot() && SUDO_REFUSED.test(r.stderr)) return { cannot: `sudo -n refused perl (${r.stderr.trim()})` };
   const device = r.stdout.trim();
   if (r.code !== 0 || !/^\/dev\/loop\d+$/.test(device)) {
-    throw new CloneError(`mounting ${file} at ${mountPath} failed (exit ${r.code}): ${withoutDataLines(r.stderr.trim()).split("\n").slice(-5).join("\n")}`);
+    throw new CloneError(`mounting ${file} at ${mountPath} failed (exit ${r.code}): ${stderrTail(r.stderr)}`);
   }
   return { device };
 }
