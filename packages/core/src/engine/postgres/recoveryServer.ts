@@ -5,14 +5,17 @@ import os from "node:os";
 import path from "node:path";
 import { BuildError, CommandError, NotSupportedError, SourceError } from "../../errors.js";
 import type { Reporter } from "../../reporter.js";
-import { isAlive, run } from "../../runtime/exec.js";
+import { isAlive } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
 import { BUILD_SETTINGS, LOCAL_TRUST_HBA, commonSettings, writeServerFile } from "./config.js";
 import { launchPostgres, stopPostgres } from "./launch.js";
-import { giveToServerUser, serverUser } from "./osUser.js";
+import { giveToServerUser } from "./osUser.js";
 import { describeTarget, targetSettings, type RecoveryTarget } from "./recoveryTarget.js";
 import { restoreCommand } from "./walArchive.js";
 import { refuseReplayOutside } from "./wal-check.js";
+import { controlData } from "./control-data.js";
+
+export { controlData };
 
 export interface RecoveryRun {
   bins: PgBinaries;
@@ -39,17 +42,6 @@ export interface RecoveryOutcome {
 
 const POLL_MS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `pg_controldata` as a map: "Database cluster state" → "in production". */
-export async function controlData(bins: PgBinaries, dataDir: string): Promise<Map<string, string>> {
-  const { stdout } = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/" });
-  const fields = new Map<string, string>();
-  for (const line of stdout.split("\n")) {
-    const i = line.indexOf(":");
-    if (i > 0) fields.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
-  }
-  return fields;
-}
 
 /**
  * Hot standby (read-only connections during recovery) needs these at least as high as on the

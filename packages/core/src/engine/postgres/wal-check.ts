@@ -19,6 +19,7 @@ import path from "node:path";
 import { SourceError } from "../../errors.js";
 import { run } from "../../runtime/exec.js";
 import type { PgBinaries } from "./binaries.js";
+import { controlData } from "./control-data.js";
 import { giveToServerUser, serverUser } from "./osUser.js";
 import { SEGMENT_NAME, isLsn, lsnToBigInt } from "./walArchive.js";
 
@@ -91,8 +92,8 @@ async function segmentFiles(dir: string): Promise<string[]> {
 
 /** pg_control's checkpoint and its redo, on the checkpoint's timeline: where crash recovery starts. */
 async function controlEntries(bins: PgBinaries, dataDir: string): Promise<Entry[]> {
-  const r = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/", allowFailure: true });
-  const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(r.stdout)?.[1];
+  const control = await controlData(bins, dataDir).catch(() => new Map<string, string>());
+  const field = (name: string) => control.get(name)?.split(/\s/)[0];
   const timeline = Number(field("Latest checkpoint's TimeLineID"));
   if (!Number.isInteger(timeline) || timeline < 1) return [];
   return [field("Latest checkpoint location"), field("Latest checkpoint's REDO location")].filter(isEntry).map((lsn) => ({ lsn, timeline }));
