@@ -297,14 +297,13 @@ async function run(program2, args, opts = {}) {
         return;
       }
       if (code !== 0 && !opts.allowFailure) {
-        if (argv[0] === "sudo" && /password is required|not allowed|may not run/i.test(stderr)) {
+        if (argv[0] === "sudo" && SUDO_REFUSED.test(stderr)) {
           reject(
             new PrivilegeError(`${program2} needs root and sudo -n was refused (${stderr.trim()}). Run as root or allow passwordless sudo for ${program2}.`)
           );
           return;
         }
-        const tail = withoutDataLines(stderr.trim()).split("\n").slice(-5).join("\n");
-        reject(new CommandError(`${shown} failed with exit ${code}: ${tail}`, shown, code, stderr));
+        reject(new CommandError(`${shown} failed with exit ${code}: ${stderrTail(stderr)}`, shown, code, stderr));
         return;
       }
       resolve({ code, stdout, stderr });
@@ -333,7 +332,7 @@ function isAlive(pid) {
     return process.platform !== "linux";
   }
 }
-var import_node_child_process, import_node_fs, isRoot, quoteForLog;
+var import_node_child_process, import_node_fs, isRoot, SUDO_REFUSED, stderrTail, quoteForLog;
 var init_exec = __esm({
   "packages/core/src/runtime/exec.ts"() {
     "use strict";
@@ -345,6 +344,8 @@ var init_exec = __esm({
     init_childEnv();
     init_errorText();
     isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+    SUDO_REFUSED = /password is required|not allowed|may not run/i;
+    stderrTail = (stderr) => withoutDataLines(stderr.trim()).split("\n").slice(-5).join("\n");
     quoteForLog = (a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
   }
 });
@@ -2009,11 +2010,11 @@ async function mountUntimed(file, mountPath, options, reporter) {
   if (r.code !== 0 && !isRoot() && SUDO_REFUSED.test(r.stderr)) return { cannot: `sudo -n refused perl (${r.stderr.trim()})` };
   const device = r.stdout.trim();
   if (r.code !== 0 || !/^\/dev\/loop\d+$/.test(device)) {
-    throw new CloneError(`mounting ${file} at ${mountPath} failed (exit ${r.code}): ${withoutDataLines(r.stderr.trim()).split("\n").slice(-5).join("\n")}`);
+    throw new CloneError(`mounting ${file} at ${mountPath} failed (exit ${r.code}): ${stderrTail(r.stderr)}`);
   }
   return { device };
 }
-var import_node_fs6, CANNOT, O_RDWR, O_NOFOLLOW, O_DIRECTORY, SUDO_REFUSED, SCRIPT, MOUNT_SYSCALL, MOUNT_FLAGS;
+var import_node_fs6, CANNOT, O_RDWR, O_NOFOLLOW, O_DIRECTORY, SCRIPT, MOUNT_SYSCALL, MOUNT_FLAGS;
 var init_untimed_loop = __esm({
   "packages/core/src/disk/reflink/untimed-loop.ts"() {
     "use strict";
@@ -2021,10 +2022,8 @@ var init_untimed_loop = __esm({
     import_node_fs6 = require("node:fs");
     init_errors();
     init_exec();
-    init_errorText();
     CANNOT = 3;
     ({ O_RDWR, O_NOFOLLOW, O_DIRECTORY } = import_node_fs6.constants);
-    SUDO_REFUSED = /password is required|not allowed|may not run/i;
     SCRIPT = String.raw`
 # No modules (strict, warnings, Fcntl and Errno would double its start): the open flags come from Node.
 @ARGV == 8 or cannot("expected 8 arguments, got " . scalar(@ARGV));
@@ -11688,6 +11687,25 @@ var init_recoveryTarget = __esm({
   }
 });
 
+// packages/core/src/engine/postgres/control-data.ts
+async function controlData(bins, dataDir) {
+  const { stdout } = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/" });
+  const fields = /* @__PURE__ */ new Map();
+  for (const line of stdout.split("\n")) {
+    const i = line.indexOf(":");
+    if (i > 0) fields.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+  }
+  return fields;
+}
+var init_control_data = __esm({
+  "packages/core/src/engine/postgres/control-data.ts"() {
+    "use strict";
+    init_import_meta_url();
+    init_exec();
+    init_osUser();
+  }
+});
+
 // packages/core/src/engine/postgres/wal-check.ts
 async function refuseReplayOutside(bins, dataDir, what, archiveDir) {
   const tablespaceMap = (await (0, import_promises39.readFile)(import_node_path38.default.join(dataDir, "tablespace_map"), "utf8").catch(() => "")).trim();
@@ -11739,8 +11757,8 @@ async function segmentFiles(dir) {
   return files;
 }
 async function controlEntries(bins, dataDir) {
-  const r = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/", allowFailure: true });
-  const field = (name) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(r.stdout)?.[1];
+  const control = await controlData(bins, dataDir).catch(() => /* @__PURE__ */ new Map());
+  const field = (name) => control.get(name)?.split(/\s/)[0];
   const timeline = Number(field("Latest checkpoint's TimeLineID"));
   if (!Number.isInteger(timeline) || timeline < 1) return [];
   return [field("Latest checkpoint location"), field("Latest checkpoint's REDO location")].filter(isEntry).map((lsn) => ({ lsn, timeline }));
@@ -11808,6 +11826,7 @@ var init_wal_check = __esm({
     import_node_path38 = __toESM(require("node:path"), 1);
     init_errors();
     init_exec();
+    init_control_data();
     init_osUser();
     init_walArchive();
     HISTORY_NAME = /^([0-9A-F]{8})\.history$/;
@@ -11816,15 +11835,6 @@ var init_wal_check = __esm({
 });
 
 // packages/core/src/engine/postgres/recoveryServer.ts
-async function controlData(bins, dataDir) {
-  const { stdout } = await run(bins.bin("pg_controldata"), ["-D", dataDir], { asUser: serverUser().asUser, cwd: "/" });
-  const fields = /* @__PURE__ */ new Map();
-  for (const line of stdout.split("\n")) {
-    const i = line.indexOf(":");
-    if (i > 0) fields.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
-  }
-  return fields;
-}
 function hotStandbySettings(control) {
   const pairs = [
     ["max_connections", "max_connections setting"],
@@ -11958,6 +11968,7 @@ var init_recoveryServer = __esm({
     init_recoveryTarget();
     init_walArchive();
     init_wal_check();
+    init_control_data();
     POLL_MS2 = 200;
     sleep3 = (ms) => new Promise((r) => setTimeout(r, ms));
   }
